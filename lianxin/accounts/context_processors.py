@@ -1,0 +1,34 @@
+"""Navigation entries for the base layout, by what the actor may do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from lianxin.accounts.permissions import Perm
+
+# (permission, url name, label): shown when the actor holds the permission anywhere.
+NAV_ITEMS: list[tuple[str, str, str]] = [
+    (Perm.TERRITORY_VIEW, "territory:browse", "区划网格"),
+    (Perm.PEOPLE_VIEW, "people:household_list", "户籍"),
+    (Perm.PEOPLE_VIEW, "people:resident_list", "居民"),
+    (Perm.LEDGER_VIEW, "people:ledger_list", "民生台账"),
+    (Perm.PARTY_VIEW, "party:member_list", "党员联户"),
+    (Perm.PEOPLE_IMPORT, "people:import_list", "导入导出"),
+    (Perm.AUDIT_VIEW, "audit:event_list", "审计"),
+    (Perm.ACCOUNTS_MANAGE, "accounts:user_list", "账号"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    actor = getattr(request, "actor", None)
+    if actor is None or not actor.is_authenticated:
+        return {"nav_items": [], "actor": actor}
+    seen: set[str] = set()
+    items = []
+    for perm, url_name, label in NAV_ITEMS:
+        if url_name not in seen and actor.can(perm):
+            seen.add(url_name)
+            items.append({"url_name": url_name, "label": label})
+    return {"nav_items": items, "actor": actor}

@@ -1,0 +1,118 @@
+"""The permission table: what each role may see and do, within the units of its posts.
+
+This is the only place roles are mapped to permissions (docs/permissions.md renders it).
+A permission is always exercised inside the subtree of the post that grants it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    BUILDING_LEADER = "building_leader", "楼栋长"
+    GRID_WORKER = "grid_worker", "网格员"
+    VILLAGE_STAFF = "village_staff", "村/社区工作人员"
+    VILLAGE_SECRETARY = "village_secretary", "村/社区书记"
+    STREET_STAFF = "street_staff", "街道/乡镇工作人员"
+    DEPARTMENT_STAFF = "department_staff", "职能部门人员"
+    ORG_DEPARTMENT = "org_department", "组织部/专班"
+    SYSADMIN = "sysadmin", "系统管理员"
+
+
+class Perm:
+    TERRITORY_VIEW = "territory.view"
+    TERRITORY_MANAGE = "territory.manage"
+    PEOPLE_VIEW = "people.view"
+    PEOPLE_MANAGE = "people.manage"
+    PEOPLE_REVEAL = "people.reveal"
+    PEOPLE_IMPORT = "people.import"
+    PEOPLE_EXPORT = "people.export"
+    LEDGER_VIEW = "ledger.view"
+    LEDGER_MANAGE = "ledger.manage"
+    LEDGER_VISIT = "ledger.visit"
+    PARTY_VIEW = "party.view"
+    PARTY_MANAGE = "party.manage"
+    PARTY_LINKAGE = "party.linkage"
+    AUDIT_VIEW = "audit.view"
+    ACCOUNTS_MANAGE = "accounts.manage"
+    API_TOKENS = "api.tokens"
+
+
+PERM_LABELS: dict[str, str] = {
+    Perm.TERRITORY_VIEW: "查看区划与网格",
+    Perm.TERRITORY_MANAGE: "维护网格与楼栋（新建、更名、调整、合并、撤销）",
+    Perm.PEOPLE_VIEW: "查看户与居民（脱敏）",
+    Perm.PEOPLE_MANAGE: "登记、修改户与居民",
+    Perm.PEOPLE_REVEAL: "查看身份证号、手机号明文（留痕）",
+    Perm.PEOPLE_IMPORT: "Excel 导入户、居民、党员",
+    Perm.PEOPLE_EXPORT: "Excel 导出户、居民、党员",
+    Perm.LEDGER_VIEW: "查看民生台账",
+    Perm.LEDGER_MANAGE: "维护民生台账（标签、帮扶人、走访周期）",
+    Perm.LEDGER_VISIT: "登记走访",
+    Perm.PARTY_VIEW: "查看党组织与党员",
+    Perm.PARTY_MANAGE: "维护党组织、党员与联户关系",
+    Perm.PARTY_LINKAGE: "登记联户履职记录",
+    Perm.AUDIT_VIEW: "查询审计记录",
+    Perm.ACCOUNTS_MANAGE: "管理账号与岗位、重置密码",
+    Perm.API_TOKENS: "签发接口令牌",
+}
+
+_P = Perm
+_FRONTLINE = {_P.TERRITORY_VIEW, _P.PEOPLE_VIEW, _P.LEDGER_VIEW, _P.LEDGER_VISIT, _P.PARTY_VIEW}
+_VILLAGE = _FRONTLINE | {
+    _P.TERRITORY_MANAGE, _P.PEOPLE_MANAGE, _P.PEOPLE_REVEAL, _P.PEOPLE_IMPORT, _P.PEOPLE_EXPORT,
+    _P.LEDGER_MANAGE, _P.PARTY_MANAGE, _P.PARTY_LINKAGE,
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.BUILDING_LEADER: frozenset(_FRONTLINE),
+    Role.GRID_WORKER: frozenset(_FRONTLINE | {_P.PEOPLE_MANAGE, _P.PEOPLE_REVEAL, _P.PARTY_LINKAGE}),
+    Role.VILLAGE_STAFF: frozenset(_VILLAGE),
+    Role.VILLAGE_SECRETARY: frozenset(_VILLAGE | {_P.ACCOUNTS_MANAGE, _P.AUDIT_VIEW}),
+    Role.STREET_STAFF: frozenset(
+        {
+            _P.TERRITORY_VIEW, _P.TERRITORY_MANAGE, _P.PEOPLE_VIEW, _P.PEOPLE_IMPORT, _P.PEOPLE_EXPORT,
+            _P.LEDGER_VIEW, _P.PARTY_VIEW, _P.PARTY_MANAGE, _P.ACCOUNTS_MANAGE, _P.AUDIT_VIEW,
+        }
+    ),
+    # Departments act on the requests routed to them (cases); they see the tree, not the register.
+    Role.DEPARTMENT_STAFF: frozenset({_P.TERRITORY_VIEW}),
+    Role.ORG_DEPARTMENT: frozenset(
+        {_P.TERRITORY_VIEW, _P.PEOPLE_VIEW, _P.LEDGER_VIEW, _P.PARTY_VIEW, _P.PARTY_MANAGE, _P.PEOPLE_EXPORT}
+    ),
+    Role.SYSADMIN: frozenset(
+        {
+            _P.TERRITORY_VIEW, _P.TERRITORY_MANAGE, _P.PEOPLE_VIEW, _P.LEDGER_VIEW, _P.PARTY_VIEW,
+            _P.AUDIT_VIEW, _P.ACCOUNTS_MANAGE, _P.API_TOKENS,
+        }
+    ),
+}
+
+# The unit kinds at which a post of each role may be held.
+ROLE_UNIT_KINDS: dict[str, tuple[str, ...]] = {
+    Role.BUILDING_LEADER: ("building",),
+    Role.GRID_WORKER: ("grid",),
+    Role.VILLAGE_STAFF: ("village",),
+    Role.VILLAGE_SECRETARY: ("village",),
+    Role.STREET_STAFF: ("township",),
+    Role.DEPARTMENT_STAFF: ("county", "township"),
+    Role.ORG_DEPARTMENT: ("county", "city"),
+    Role.SYSADMIN: ("province", "city", "county"),
+}
+
+# Which workbench each role lands on after login (accounts/views.py).
+ROLE_WORKBENCH: dict[str, str] = {
+    Role.BUILDING_LEADER: "frontline",
+    Role.GRID_WORKER: "frontline",
+    Role.VILLAGE_STAFF: "village",
+    Role.VILLAGE_SECRETARY: "village",
+    Role.STREET_STAFF: "street",
+    Role.DEPARTMENT_STAFF: "department",
+    Role.ORG_DEPARTMENT: "county",
+    Role.SYSADMIN: "admin",
+}
+
+
+def role_grants(role: str, perm: str) -> bool:
+    return perm in ROLE_PERMISSIONS.get(role, frozenset())

@@ -1,0 +1,241 @@
+"""The `lianxin` console command.
+
+Every subcommand accepts `--data-dir D` (before or after the subcommand name) and then acts on
+the same data as `lianxin demo --data-dir D`: the SQLite database, the queue and uploaded files
+all live there unless DATABASE_URL / REDIS_URL point elsewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _extract_data_dir(argv: list[str]) -> list[str]:
+    """Pull `--data-dir` out of argv wherever it stands and export it before Django loads."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--data-dir":
+            if i + 1 >= len(argv):
+                raise SystemExit("lianxin: --data-dir 需要一个目录参数")
+            os.environ["LIANXIN_DATA_DIR"] = str(Path(argv[i + 1]).expanduser().resolve())
+            i += 2
+            continue
+        if arg.startswith("--data-dir="):
+            os.environ["LIANXIN_DATA_DIR"] = str(Path(arg.split("=", 1)[1]).expanduser().resolve())
+            i += 1
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lianxin.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def _cli_context() -> None:
+    from lianxin.audit.context import AuditContext, set_context
+
+    set_context(AuditContext(channel="cli", post_label="命令行"))
+
+
+# --- subcommands -----------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from lianxin.demo.builder import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_demo
+
+    print(f"数据目录: {settings.DATA_DIR}")
+    _migrate()
+    created = ensure_demo(stdout=sys.stdout)
+    print("演示数据已生成。" if created else "演示数据已存在，直接使用。")
+    url = f"http://{args.host}:{args.port}/"
+    print(f"\n连心演示站: {url}")
+    print(f"演示账号（密码均为 {DEMO_PASSWORD}）:")
+    for username, label in DEMO_ACCOUNTS:
+        print(f"  {username:<16} {label}")
+    if args.no_serve:
+        return 0
+    return _serve(args.host, args.port, args.threads, with_worker=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    if args.migrate:
+        _migrate()
+    return _serve(args.host, args.port, args.threads, with_worker=args.with_worker)
+
+
+def _serve(host: str, port: int, threads: int, *, with_worker: bool) -> int:
+    from waitress import serve
+
+    from lianxin.wsgi import application
+
+    if with_worker:
+        _start_worker_thread()
+    print(f"正在监听 http://{host}:{port}/ （Ctrl+C 结束）", flush=True)
+    serve(application, host=host, port=port, threads=threads, ident="lianxin")
+    return 0
+
+
+def _start_worker_thread() -> None:
+    """Run a Huey consumer inside this process so the embedded demo needs no second command."""
+    from huey.consumer import Consumer
+
+    from lianxin.tasks import huey
+
+    consumer = Consumer(huey, workers=2, worker_type="thread", check_worker_health=False)
+    thread = threading.Thread(target=consumer.run, name="lianxin-worker", daemon=True)
+    # Consumer.run installs signal handlers, which only works on the main thread; skip them.
+    consumer._set_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread.start()
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from huey.consumer import Consumer
+
+    from lianxin.tasks import huey
+
+    Consumer(huey, workers=args.workers, worker_type="thread").run()
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _migrate(verbosity=1)
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["lianxin manage", *args.rest])
+    return 0
+
+
+def cmd_territory_import(args: argparse.Namespace) -> int:
+    from lianxin.territory.divisions import DivisionError, import_prefix
+
+    _migrate()
+    try:
+        result = import_prefix(args.prefix)
+    except DivisionError as exc:
+        print(f"错误: {exc}", file=sys.stderr)
+        return 2
+    print(result.summary())
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from lianxin.people.imports import run_import_cli
+
+    return run_import_cli(
+        kind=args.kind, path=Path(args.file), unit_code=args.unit, mode=args.mode, username=args.user
+    )
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from lianxin.people.exports import run_export_cli
+
+    return run_export_cli(kind=args.kind, path=Path(args.output), unit_code=args.unit, username=args.user)
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    from lianxin.accounts.services import admin_create
+
+    admin_create(username=args.username, password=args.password, unit_code=args.unit)
+    print(f"已创建系统管理员 {args.username}")
+    return 0
+
+
+# --- parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lianxin", description="连心 — 党建引领基层治理平台")
+    parser.add_argument("--data-dir", help="数据目录（SQLite 数据库、队列、上传文件）")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--data-dir", help="数据目录")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("demo", cmd_demo, "生成（或复用）演示数据并启动演示站")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--no-serve", action="store_true", help="只准备数据，不启动服务")
+
+    p = add("serve", cmd_serve, "启动 Web 服务（多线程 WSGI）")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--migrate", action="store_true", help="启动前执行数据库迁移")
+    p.add_argument("--with-worker", action="store_true", help="在同一进程内运行后台任务")
+
+    p = add("worker", cmd_worker, "运行后台任务进程（Huey）")
+    p.add_argument("--workers", type=int, default=2)
+
+    add("migrate", cmd_migrate, "执行数据库迁移")
+
+    p = add("manage", cmd_manage, "运行 Django 管理命令")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+
+    p = add("territory", cmd_territory_import, "区划数据")
+    tsub = p.add_subparsers(dest="territory_command", required=True)
+    tp = tsub.add_parser("import", help="从随包的统计用区划代码导入某个前缀")
+    tp.add_argument("--prefix", required=True, help="区划代码前缀，如 4108（焦作）")
+    tp.add_argument("--data-dir", help="数据目录")
+    tp.set_defaults(handler=cmd_territory_import)
+
+    p = add("import", cmd_import, "从 Excel 导入户、居民或党员")
+    p.add_argument("kind", choices=["households", "residents", "members"])
+    p.add_argument("file")
+    p.add_argument("--unit", required=True, help="导入到的单元编码（村/社区或网格）")
+    p.add_argument("--mode", choices=["all_or_nothing", "valid_only"], default="all_or_nothing")
+    p.add_argument("--user", required=True, help="以哪个账号的权限导入")
+
+    p = add("export", cmd_export, "导出户、居民或党员为 Excel")
+    p.add_argument("kind", choices=["households", "residents", "members"])
+    p.add_argument("--output", "-o", required=True)
+    p.add_argument("--unit", required=True)
+    p.add_argument("--user", required=True)
+
+    p = add("createadmin", cmd_createadmin, "创建系统管理员账号")
+    p.add_argument("username")
+    p.add_argument("--password", required=True)
+    p.add_argument("--unit", required=True, help="管理员所在单元编码，如 4108")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = _extract_data_dir(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    _setup()
+    _cli_context()
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""Shared pytest fixtures: fast hashing, eager tasks, a private data dir, the persona world."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings, tmp_path):  # noqa: ANN001, ANN202
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield
+
+
+@pytest.fixture
+def world(db):  # noqa: ANN001, ANN201
+    from lianxin.core.testing import build_world
+
+    return build_world()
