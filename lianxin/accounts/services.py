@@ -55,3 +55,35 @@ def _register_failure(*, user: User, now: dt.datetime) -> None:
         until = now + dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
         User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
         audit_record(action=AuditEvent.Action.LOCKED, obj=user, changes={"locked_until": {"new": until.isoformat()}})
+
+
+def api_token_issue(*, user: User, name: str, created_by: User | None) -> str:
+    """Create a token for an account; the raw value is returned once and stored only hashed."""
+    from lianxin.accounts.api_auth import hash_token, new_token
+    from lianxin.accounts.models import ApiToken
+
+    raw = new_token()
+    ApiToken.objects.create(
+        user=user, name=name.strip() or "接口", prefix=raw[:8], key_digest=hash_token(raw), created_by=created_by
+    )
+    return raw
+
+
+def admin_create(*, username: str, password: str, unit_code: str) -> User:
+    """Create a system administrator holding a post at the given unit."""
+    from django.contrib.auth.password_validation import validate_password
+
+    from lianxin.accounts.models import Post
+    from lianxin.accounts.permissions import Role
+    from lianxin.territory.models import Unit
+
+    unit = Unit.objects.filter(code=unit_code).first()
+    if unit is None:
+        raise DomainError(f"找不到编码为 {unit_code} 的单元", field="unit")
+    user = User(username=username, full_name="系统管理员")
+    validate_password(password, user)
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    user.save()
+    Post.objects.create(user=user, role=Role.SYSADMIN, unit=unit)
+    return user
