@@ -1,10 +1,14 @@
-from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from django.views.static import serve as static_serve
 
 from lianxin.api import api
 from lianxin.core.views import healthz
+
+# The configuration back office logs in through lianxin's own login (lockout, audit).
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = "连心 · 配置目录"
+admin.site.site_title = "连心配置"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -15,6 +19,4 @@ urlpatterns = [
     path("audit/", include("lianxin.audit.urls")),
     path("api/", api.urls),
     path("config/", admin.site.urls),
-    # Uploaded photos are served by the app (login required) in the embedded setup.
-    path("media/<path:path>", static_serve, {"document_root": settings.MEDIA_ROOT}, name="media"),
 ]

@@ -23,7 +23,9 @@ PUBLIC_URLS: dict[str, str] = {
     "healthz": "health probe for load balancers; reveals no data",
     "accounts:login": "login page",
     "accounts:logout": "logout",
-    "media": "uploaded files: names are random, see docs/security.md",
+    "api:api-root": "Ninja's index of the API; lists no data",
+    "api:openapi-json": "OpenAPI schema of the API (DESIGN.md: /api/openapi.json); no data",
+    "api:openapi-view": "interactive API documentation page; no data",
 }
 
 # URL names with no governed data behind them; the reason is the documentation.
