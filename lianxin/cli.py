@@ -82,40 +82,84 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.migrate:
         _migrate()
-    return _serve(args.host, args.port, args.threads, with_worker=args.with_worker)
+    return _serve(
+        args.host,
+        args.port,
+        args.threads,
+        with_worker=args.with_worker,
+        trusted_proxy=args.trusted_proxy,
+    )
 
 
-def _serve(host: str, port: int, threads: int, *, with_worker: bool) -> int:
+def proxy_options(trusted_proxy: str) -> dict[str, object]:
+    """Waitress options for running behind a reverse proxy at `trusted_proxy` (docs/deploy.md).
+
+    Waitress then takes the client address from X-Forwarded-For (the audit trail records it)
+    and the scheme from X-Forwarded-Proto (secure cookies and CSRF checks see HTTPS), and drops
+    those headers when they come from anyone else.
+    """
+    if not trusted_proxy:
+        return {}
+    return {
+        "trusted_proxy": trusted_proxy,
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+        "clear_untrusted_proxy_headers": True,
+    }
+
+
+def _serve(
+    host: str, port: int, threads: int, *, with_worker: bool, trusted_proxy: str = ""
+) -> int:
+    from django.conf import settings
     from waitress import serve
 
+    # Static files are served from the package (WhiteNoise finders); an existing STATIC_ROOT
+    # only keeps WhiteNoise from warning about a missing folder at start-up.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     from lianxin.wsgi import application
 
     if with_worker:
         _start_worker_thread()
     print(f"正在监听 http://{host}:{port}/ （Ctrl+C 结束）", flush=True)
-    serve(application, host=host, port=port, threads=threads, ident="lianxin")
+    serve(
+        application,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="lianxin",
+        **proxy_options(trusted_proxy),
+    )
     return 0
+
+
+def _consumer(workers: int, **options: object):  # noqa: ANN202 - huey has no type hints
+    """A Huey consumer that knows every app's tasks.
+
+    djhuey finds `<app>/tasks.py` only inside its own `run_huey` command, so a consumer started
+    here imports them itself; otherwise queued tasks of modules the process never imported
+    would fail as unknown.
+    """
+    from django.utils.module_loading import autodiscover_modules
+    from huey.consumer import Consumer
+
+    from lianxin.tasks import huey
+
+    autodiscover_modules("tasks")
+    return Consumer(huey, workers=workers, worker_type="thread", **options)
 
 
 def _start_worker_thread() -> None:
     """Run a Huey consumer inside this process so the embedded demo needs no second command."""
-    from huey.consumer import Consumer
-
-    from lianxin.tasks import huey
-
-    consumer = Consumer(huey, workers=2, worker_type="thread", check_worker_health=False)
-    thread = threading.Thread(target=consumer.run, name="lianxin-worker", daemon=True)
+    consumer = _consumer(2, check_worker_health=False)
     # Consumer.run installs signal handlers, which only works on the main thread; skip them.
     consumer._set_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=consumer.run, name="lianxin-worker", daemon=True)
     thread.start()
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from huey.consumer import Consumer
-
-    from lianxin.tasks import huey
-
-    Consumer(huey, workers=args.workers, worker_type="thread").run()
+    _consumer(args.workers).run()
     return 0
 
 
@@ -148,14 +192,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     from lianxin.people.imports import run_import_cli
 
     return run_import_cli(
-        kind=args.kind, path=Path(args.file), unit_code=args.unit, mode=args.mode, username=args.user
+        kind=args.kind,
+        path=Path(args.file),
+        unit_code=args.unit,
+        mode=args.mode,
+        username=args.user,
     )
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from lianxin.people.exports import run_export_cli
 
-    return run_export_cli(kind=args.kind, path=Path(args.output), unit_code=args.unit, username=args.user)
+    return run_export_cli(
+        kind=args.kind, path=Path(args.output), unit_code=args.unit, username=args.user
+    )
 
 
 def cmd_createadmin(args: argparse.Namespace) -> int:
@@ -192,6 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--migrate", action="store_true", help="启动前执行数据库迁移")
     p.add_argument("--with-worker", action="store_true", help="在同一进程内运行后台任务")
+    p.add_argument(
+        "--trusted-proxy",
+        default=os.environ.get("LIANXIN_TRUSTED_PROXY", ""),
+        help="反向代理的地址（如 127.0.0.1）：采信其 X-Forwarded-For / X-Forwarded-Proto",
+    )
 
     p = add("worker", cmd_worker, "运行后台任务进程（Huey）")
     p.add_argument("--workers", type=int, default=2)

@@ -34,7 +34,12 @@ class Actor:
     _cache: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def for_user(cls, user: object) -> Actor:
+    def for_user(cls, user: object, *, current_post: str | None = None) -> Actor:
+        """The user's active posts; `current_post` (a post public_id) becomes the primary one.
+
+        The primary post decides the workbench and the post named in the audit trail; the
+        scope is always the union of all active posts.
+        """
         from lianxin.accounts.models import Post
 
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -58,6 +63,9 @@ class Actor:
             )
             for p in rows
         )
+        if current_post:
+            chosen = [p for p in posts if p.public_id == str(current_post)]
+            posts = tuple(chosen + [p for p in posts if p.public_id != str(current_post)])
         return cls(
             user_id=user.pk,
             username=user.get_username(),

@@ -14,7 +14,7 @@ from lianxin.accounts.actor import Actor
 from lianxin.audit.context import AuditContext, set_context
 from lianxin.audit.middleware import client_ip
 
-TOKEN_PREFIX = "lx_"
+TOKEN_PREFIX = "lx_"  # noqa: S105 - a public prefix that makes leaked tokens recognisable, not a secret
 
 
 def hash_token(raw: str) -> str:
@@ -39,5 +39,12 @@ class TokenAuth(HttpBearer):
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
         actor = Actor.for_user(row.user)
         request.actor = actor  # type: ignore[attr-defined]
-        set_context(AuditContext(user_id=row.user_id, post_label=actor.post_label, ip=client_ip(request), channel="api"))
+        set_context(
+            AuditContext(
+                user_id=row.user_id,
+                post_label=actor.post_label,
+                ip=client_ip(request),
+                channel="api",
+            )
+        )
         return actor

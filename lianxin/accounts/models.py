@@ -33,6 +33,28 @@ class User(Audited, AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    def audit_scope_path(self) -> str:
+        """An account's events belong to the unit of its first active post (or last post).
+
+        `user_create` passes the unit before the post exists through `_audit_scope_hint`.
+        """
+        hint = getattr(self, "_audit_scope_hint", "")
+        if hint or self.pk is None:
+            return hint
+        post = (
+            Post.objects.filter(user_id=self.pk)
+            .order_by("-is_active", "id")
+            .values_list("unit__path", flat=True)
+            .first()
+        )
+        return post or ""
+
+    @property
+    def is_locked(self) -> bool:
+        from django.utils import timezone
+
+        return bool(self.locked_until and self.locked_until > timezone.now())
+
 
 class Department(Audited, PublicModel):
     """A functional department (住建、水务、公安…) attached at a county or street."""
@@ -64,11 +86,20 @@ class Post(Audited, PublicModel):
     SCOPE_PATH = "unit__path"
     SCOPE_VIEW_PERM = "accounts.manage"
 
-    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="posts")
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="posts"
+    )
     role = models.CharField("角色", max_length=32, choices=Role.choices)
-    unit = models.ForeignKey("territory.Unit", verbose_name="所在单元", on_delete=models.PROTECT, related_name="posts")
+    unit = models.ForeignKey(
+        "territory.Unit", verbose_name="所在单元", on_delete=models.PROTECT, related_name="posts"
+    )
     department = models.ForeignKey(
-        Department, verbose_name="部门", null=True, blank=True, on_delete=models.PROTECT, related_name="posts"
+        Department,
+        verbose_name="部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="posts",
     )
     title = models.CharField("职务", max_length=50, blank=True)
     is_active = models.BooleanField("在岗", default=True)
@@ -96,7 +127,9 @@ class ApiToken(Audited, PublicModel):
     SCOPE_PATH = "user__posts__unit__path"
     SCOPE_VIEW_PERM = "api.tokens"
 
-    user = models.ForeignKey(User, verbose_name="账号", on_delete=models.PROTECT, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name="账号", on_delete=models.PROTECT, related_name="api_tokens"
+    )
     name = models.CharField("用途", max_length=100)
     prefix = models.CharField("前缀", max_length=12, db_index=True)
     key_digest = models.CharField("摘要", max_length=64, unique=True)

@@ -61,30 +61,59 @@ PERM_LABELS: dict[str, str] = {
 _P = Perm
 _FRONTLINE = {_P.TERRITORY_VIEW, _P.PEOPLE_VIEW, _P.LEDGER_VIEW, _P.LEDGER_VISIT, _P.PARTY_VIEW}
 _VILLAGE = _FRONTLINE | {
-    _P.TERRITORY_MANAGE, _P.PEOPLE_MANAGE, _P.PEOPLE_REVEAL, _P.PEOPLE_IMPORT, _P.PEOPLE_EXPORT,
-    _P.LEDGER_MANAGE, _P.PARTY_MANAGE, _P.PARTY_LINKAGE,
+    _P.TERRITORY_MANAGE,
+    _P.PEOPLE_MANAGE,
+    _P.PEOPLE_REVEAL,
+    _P.PEOPLE_IMPORT,
+    _P.PEOPLE_EXPORT,
+    _P.LEDGER_MANAGE,
+    _P.PARTY_MANAGE,
+    _P.PARTY_LINKAGE,
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.BUILDING_LEADER: frozenset(_FRONTLINE),
-    Role.GRID_WORKER: frozenset(_FRONTLINE | {_P.PEOPLE_MANAGE, _P.PEOPLE_REVEAL, _P.PARTY_LINKAGE}),
+    Role.GRID_WORKER: frozenset(
+        _FRONTLINE | {_P.PEOPLE_MANAGE, _P.PEOPLE_REVEAL, _P.PARTY_LINKAGE}
+    ),
     Role.VILLAGE_STAFF: frozenset(_VILLAGE),
     Role.VILLAGE_SECRETARY: frozenset(_VILLAGE | {_P.ACCOUNTS_MANAGE, _P.AUDIT_VIEW}),
     Role.STREET_STAFF: frozenset(
         {
-            _P.TERRITORY_VIEW, _P.TERRITORY_MANAGE, _P.PEOPLE_VIEW, _P.PEOPLE_IMPORT, _P.PEOPLE_EXPORT,
-            _P.LEDGER_VIEW, _P.PARTY_VIEW, _P.PARTY_MANAGE, _P.ACCOUNTS_MANAGE, _P.AUDIT_VIEW,
+            _P.TERRITORY_VIEW,
+            _P.TERRITORY_MANAGE,
+            _P.PEOPLE_VIEW,
+            _P.PEOPLE_IMPORT,
+            _P.PEOPLE_EXPORT,
+            _P.LEDGER_VIEW,
+            _P.PARTY_VIEW,
+            _P.PARTY_MANAGE,
+            _P.ACCOUNTS_MANAGE,
+            _P.AUDIT_VIEW,
         }
     ),
     # Departments act on the requests routed to them (cases); they see the tree, not the register.
     Role.DEPARTMENT_STAFF: frozenset({_P.TERRITORY_VIEW}),
     Role.ORG_DEPARTMENT: frozenset(
-        {_P.TERRITORY_VIEW, _P.PEOPLE_VIEW, _P.LEDGER_VIEW, _P.PARTY_VIEW, _P.PARTY_MANAGE, _P.PEOPLE_EXPORT}
+        {
+            _P.TERRITORY_VIEW,
+            _P.PEOPLE_VIEW,
+            _P.LEDGER_VIEW,
+            _P.PARTY_VIEW,
+            _P.PARTY_MANAGE,
+            _P.PEOPLE_EXPORT,
+        }
     ),
     Role.SYSADMIN: frozenset(
         {
-            _P.TERRITORY_VIEW, _P.TERRITORY_MANAGE, _P.PEOPLE_VIEW, _P.LEDGER_VIEW, _P.PARTY_VIEW,
-            _P.AUDIT_VIEW, _P.ACCOUNTS_MANAGE, _P.API_TOKENS,
+            _P.TERRITORY_VIEW,
+            _P.TERRITORY_MANAGE,
+            _P.PEOPLE_VIEW,
+            _P.LEDGER_VIEW,
+            _P.PARTY_VIEW,
+            _P.AUDIT_VIEW,
+            _P.ACCOUNTS_MANAGE,
+            _P.API_TOKENS,
         }
     ),
 }
@@ -113,6 +142,39 @@ ROLE_WORKBENCH: dict[str, str] = {
     Role.SYSADMIN: "admin",
 }
 
+WORKBENCH_LABELS: dict[str, str] = {
+    "frontline": "一线工作台（网格、楼栋）",
+    "village": "村/社区工作台",
+    "street": "街道/乡镇工作台",
+    "department": "职能部门工作台",
+    "county": "县区工作台",
+    "admin": "系统管理工作台",
+}
+
 
 def role_grants(role: str, perm: str) -> bool:
     return perm in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def render_permission_table() -> str:
+    """The roles × permissions table as Markdown; docs/permissions.md embeds it verbatim.
+
+    A test regenerates it and compares, so the document cannot drift from `ROLE_PERMISSIONS`.
+    """
+    roles = list(Role)
+    header = "| 权限 | `代码` | " + " | ".join(r.label for r in roles) + " |"
+    rule = "| --- | --- | " + " | ".join(":---:" for _ in roles) + " |"
+    lines = [header, rule]
+    for perm, label in PERM_LABELS.items():
+        marks = " | ".join("✓" if role_grants(r, perm) else "" for r in roles)
+        lines.append(f"| {label} | `{perm}` | {marks} |")
+    from lianxin.territory.models import UnitKind
+
+    lines.append("")
+    lines.append("| 角色 | `代码` | 可任职的单元 | 登录后进入 |")
+    lines.append("| --- | --- | --- | --- |")
+    for r in roles:
+        kinds = "、".join(UnitKind(k).label for k in ROLE_UNIT_KINDS.get(r, ()))
+        bench = WORKBENCH_LABELS.get(ROLE_WORKBENCH.get(r, ""), "")
+        lines.append(f"| {r.label} | `{r.value}` | {kinds} | {bench} |")
+    return "\n".join(lines) + "\n"

@@ -16,7 +16,8 @@ class AuditContext:
     channel: str = "web"  # web | api | cli | task
 
 
-_current: ContextVar[AuditContext] = ContextVar("lianxin_audit_context", default=AuditContext())
+# AuditContext is a frozen dataclass, so sharing the default instance is safe.
+_current: ContextVar[AuditContext] = ContextVar("lianxin_audit_context", default=AuditContext())  # noqa: B039
 
 
 def current() -> AuditContext:

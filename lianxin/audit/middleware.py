@@ -28,7 +28,9 @@ class AuditContextMiddleware:
         if user_id is not None:
             actor = getattr(request, "actor", None)
             post_label = actor.post_label if actor is not None else ""
-        token = set_context(AuditContext(user_id=user_id, post_label=post_label, ip=client_ip(request)))
+        token = set_context(
+            AuditContext(user_id=user_id, post_label=post_label, ip=client_ip(request))
+        )
         try:
             return self.get_response(request)
         finally:

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import models
 
 from lianxin.audit.context import current
-from lianxin.audit.models import AuditEvent, Audited
+from lianxin.audit.models import Audited, AuditEvent
 
 
 def _secret(field: str, secret_fields: frozenset[str]) -> bool:

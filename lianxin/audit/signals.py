@@ -7,12 +7,14 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from lianxin.audit.models import AuditEvent, Audited
+from lianxin.audit.models import Audited, AuditEvent
 from lianxin.audit.services import audit_diff, audit_record
 
 
 @receiver(post_save)
-def _audit_save(sender: type, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+def _audit_save(
+    sender: type, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
     if raw or not isinstance(instance, Audited):
         return
     changes = audit_diff(instance, created=created)
@@ -24,7 +26,9 @@ def _audit_save(sender: type, instance: Any, created: bool, raw: bool = False, *
         changes=changes,
     )
     # The new state becomes the baseline for the next save of the same instance.
-    instance._audit_snapshot = {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+    instance._audit_snapshot = {
+        f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields
+    }
 
 
 @receiver(post_delete)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -65,14 +66,9 @@ class ScopedQuerySet(models.QuerySet):
         """One row in scope, or Http404 — the same answer whether it exists elsewhere or not."""
         try:
             return self.visible_to(actor, perm).get(**lookup)
-        except (self.model.DoesNotExist, ValueError, models.Model.MultipleObjectsReturned) as exc:
+        # Malformed UUIDs raise ValidationError/ValueError: same answer as a missing row.
+        except (self.model.DoesNotExist, self.model.MultipleObjectsReturned, ValueError, ValidationError) as exc:
             raise Http404("不存在或无权访问") from exc
-        except Exception as exc:  # malformed UUIDs raise ValidationError
-            from django.core.exceptions import ValidationError
-
-            if isinstance(exc, ValidationError):
-                raise Http404("不存在或无权访问") from exc
-            raise
 
 
 class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]

@@ -22,17 +22,34 @@ class UnitKind(models.TextChoices):
     BUILDING = "building", "楼栋/楼院"
 
 
+# Permission names (lianxin.accounts.permissions maps roles to them; territory comes before
+# accounts in the dependency order, so it names them instead of importing them).
+PERM_VIEW = "territory.view"
+PERM_MANAGE = "territory.manage"
+
 # Depth order of kinds; a child is always of a later kind than its parent.
 KIND_ORDER: list[str] = [k.value for k in UnitKind]
 # Kinds staff create by hand (no public data has them).
 LOCAL_KINDS = frozenset({UnitKind.GRID, UnitKind.BUILDING})
+# Which kinds a unit of each kind may hang under. Townships sit directly under a city where the
+# city has no counties (东莞-style); buildings hang on a grid, or on the village itself where
+# the village does not use grids.
+ALLOWED_PARENT_KINDS: dict[str, frozenset[str]] = {
+    UnitKind.PROVINCE: frozenset(),
+    UnitKind.CITY: frozenset({UnitKind.PROVINCE}),
+    UnitKind.COUNTY: frozenset({UnitKind.CITY}),
+    UnitKind.TOWNSHIP: frozenset({UnitKind.COUNTY, UnitKind.CITY}),
+    UnitKind.VILLAGE: frozenset({UnitKind.TOWNSHIP}),
+    UnitKind.GRID: frozenset({UnitKind.VILLAGE}),
+    UnitKind.BUILDING: frozenset({UnitKind.GRID, UnitKind.VILLAGE}),
+}
 
 
 class Unit(Audited, PublicModel):
     """A node of the tree. `path` is the materialised path of codes: ``/41/4108/410883/``."""
 
     SCOPE_PATH = "path"
-    SCOPE_VIEW_PERM = "territory.view"
+    SCOPE_VIEW_PERM = PERM_VIEW
 
     kind = models.CharField("类型", max_length=16, choices=UnitKind.choices, db_index=True)
     code = models.CharField("编码", max_length=40, unique=True)
@@ -40,14 +57,24 @@ class Unit(Audited, PublicModel):
     name = models.CharField("规范名称", max_length=100)
     display_name = models.CharField("简称", max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField("路径", max_length=255, unique=True)
     depth = models.PositiveSmallIntegerField("层级", default=0)
     is_active = models.BooleanField("在用", default=True, db_index=True)
     retired_at = models.DateTimeField("撤销时间", null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", verbose_name="并入", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+        "self",
+        verbose_name="并入",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
     )
     sort_order = models.IntegerField("排序", default=0)
 
@@ -59,7 +86,9 @@ class Unit(Audited, PublicModel):
         ordering: ClassVar[list[str]] = ["path"]
         indexes: ClassVar[list[models.Index]] = [
             # Children listing in the tree browser: parent + active + order.
-            models.Index(fields=["parent", "is_active", "sort_order"], name="territory_unit_children"),
+            models.Index(
+                fields=["parent", "is_active", "sort_order"], name="territory_unit_children"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -67,6 +96,16 @@ class Unit(Audited, PublicModel):
 
     def audit_scope_path(self) -> str:
         return self.path
+
+    @property
+    def is_official(self) -> bool:
+        """Imported from the statistical division data (not a grid or building staff made)."""
+        return self.kind not in LOCAL_KINDS
+
+    @property
+    def path_codes(self) -> list[str]:
+        """Codes from the root down to this unit, read from the materialised path."""
+        return [p for p in self.path.split("/") if p]
 
     @property
     def county_code(self) -> str:
@@ -87,11 +126,18 @@ class UnitChange(models.Model):
         RESTORED = "restored", "恢复"
         IMPORTED = "imported", "导入"
 
-    unit = models.ForeignKey(Unit, verbose_name="单元", on_delete=models.PROTECT, related_name="changes")
+    unit = models.ForeignKey(
+        Unit, verbose_name="单元", on_delete=models.PROTECT, related_name="changes"
+    )
     kind = models.CharField("变更", max_length=16, choices=Kind.choices)
     at = models.DateTimeField("时间", auto_now_add=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     before = models.JSONField("变更前", default=dict, blank=True)
     after = models.JSONField("变更后", default=dict, blank=True)

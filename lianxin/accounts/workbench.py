@@ -1,0 +1,297 @@
+"""The figures on each role's workbench (`accounts:home`), for the actor's current post.
+
+The workbench is a read-only summary of registers kept by later apps (people, party), so the
+models are looked up by label (`apps.get_model`) instead of imported: accounts stays below them
+in the dependency order (DESIGN.md), like `insights` reads everything. Every figure goes
+through `visible_to(actor, perm)` and is narrowed to the subtree of the current post; the
+breakdown by child unit is one aggregate query per register (filtered counts), so the number of
+queries does not grow with the data or with the number of child units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from lianxin.accounts.actor import Actor, PostView
+from lianxin.accounts.permissions import WORKBENCH_LABELS, Perm
+
+# Child units listed in the breakdown, at most; a county has ~15 townships, a street ~20 villages.
+MAX_CHILDREN = 60
+OVERDUE_LIST_SIZE = 8
+
+
+def link(url_name: str, *args: Any) -> str:
+    """The URL of a page of another app, or "" while that page does not exist."""
+    try:
+        return reverse(url_name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+@dataclass
+class Figure:
+    label: str
+    value: int | str | None
+    hint: str = ""
+    href: str = ""
+    warn: bool = False
+
+
+@dataclass
+class ChildRow:
+    unit: Any
+    cells: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class Workbench:
+    kind: str
+    title: str
+    post: PostView | None
+    figures: list[Figure] = field(default_factory=list)
+    children: list[ChildRow] = field(default_factory=list)
+    child_columns: list[str] = field(default_factory=list)
+    overdue_entries: list[Any] = field(default_factory=list)
+    quick_links: list[dict[str, str]] = field(default_factory=list)
+    recent_events: list[Any] = field(default_factory=list)
+    department: Any = None
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "—"
+
+
+class _Counter:
+    """Counts of one register under the root, in total and per child unit, in one query."""
+
+    def __init__(self, actor: Actor, root: PostView, children: list[Any]) -> None:
+        self.actor = actor
+        self.root = root
+        self.children = children
+
+    def run(
+        self, model_label: str, perm: str, path_field: str, base: Q, **extra: Any
+    ) -> dict[str, int] | None:
+        if not self.actor.can(perm, self.root.unit_path):
+            return None
+        model = apps.get_model(model_label)
+        qs = model.objects.visible_to(self.actor, perm).filter(
+            base, **{f"{path_field}__startswith": self.root.unit_path}
+        )
+        aggregates: dict[str, Any] = {"total": Count("pk")}
+        aggregates.update(extra)
+        for i, child in enumerate(self.children):
+            aggregates[f"c{i}"] = Count("pk", filter=Q(**{f"{path_field}__startswith": child.path}))
+        return qs.aggregate(**aggregates)
+
+
+def build_workbench(actor: Actor) -> Workbench:
+    """Everything the actor's workbench shows, for the current (primary) post."""
+    post = actor.primary_post
+    kind = actor.workbench
+    bench = Workbench(kind=kind, title=WORKBENCH_LABELS.get(kind, "工作台"), post=post)
+    if post is None:
+        return bench
+    bench.quick_links = _quick_links(actor)
+    if kind == "department":
+        if post.department_id:
+            from lianxin.accounts.models import Department
+
+            bench.department = Department.objects.filter(pk=post.department_id).first()
+        return bench
+
+    Unit = apps.get_model("territory", "Unit")
+    children: list[Any] = []
+    if kind != "frontline":
+        children = list(
+            Unit.objects.visible_to(actor, Perm.TERRITORY_VIEW)
+            .filter(parent_id=post.unit_id, is_active=True)
+            .order_by("sort_order", "path")
+            .only("id", "public_id", "display_name", "kind", "path")[:MAX_CHILDREN]
+        )
+    counter = _Counter(actor, post, children)
+    today = timezone.localdate()
+
+    links = apps.get_model("party", "HouseholdLink").objects.filter(
+        household=OuterRef("pk"), is_active=True
+    )
+    households = counter.run(
+        "people.Household",
+        Perm.PEOPLE_VIEW,
+        "unit__path",
+        Q(is_active=True),
+        linked=Count("pk", filter=Q(Exists(links))),
+    )
+    residents = counter.run(
+        "people.Resident", Perm.PEOPLE_VIEW, "household__unit__path", Q(is_active=True)
+    )
+    ledger = counter.run(
+        "people.LedgerEntry",
+        Perm.LEDGER_VIEW,
+        "resident__household__unit__path",
+        Q(is_active=True),
+        overdue=Count("pk", filter=Q(next_visit_due__lt=today)),
+        mine_overdue=Count("pk", filter=Q(next_visit_due__lt=today, helper_user_id=actor.user_id)),
+    )
+    overdue_by_child: dict[str, int] | None = None
+    if ledger is not None and children:
+        overdue_by_child = _overdue_by_child(actor, post, children, today)
+    members = counter.run(
+        "party.PartyMember", Perm.PARTY_VIEW, "organisation__unit__path", Q(is_active=True)
+    )
+
+    if households is not None:
+        bench.figures.append(
+            Figure("在册户数", households["total"], href=link("people:household_list"))
+        )
+        if actor.can(Perm.PARTY_VIEW, post.unit_path):
+            bench.figures.append(
+                Figure(
+                    "党员联户覆盖",
+                    _percent(households["linked"], households["total"]),
+                    hint=f"{households['linked']} 户已有联户党员",
+                    href=link("party:member_list"),
+                )
+            )
+    if residents is not None:
+        bench.figures.append(
+            Figure("在册居民", residents["total"], href=link("people:resident_list"))
+        )
+    if ledger is not None:
+        bench.figures.append(Figure("民生台账", ledger["total"], href=link("people:ledger_list")))
+        bench.figures.append(
+            Figure(
+                "逾期未走访",
+                ledger["overdue"],
+                href=link("people:ledger_list"),
+                warn=bool(ledger["overdue"]),
+            )
+        )
+        if kind == "frontline":
+            bench.figures.append(
+                Figure(
+                    "我负责的逾期走访", ledger["mine_overdue"], warn=bool(ledger["mine_overdue"])
+                )
+            )
+    if members is not None:
+        bench.figures.append(Figure("党员", members["total"], href=link("party:member_list")))
+
+    if kind == "frontline" and ledger is not None:
+        bench.overdue_entries = _overdue_entries(actor, post, today)
+    if children:
+        columns = [
+            (label, data)
+            for label, data in (
+                ("户", households),
+                ("居民", residents),
+                ("台账", ledger),
+                ("逾期", overdue_by_child),
+                ("党员", members),
+            )
+            if data is not None
+        ]
+        bench.child_columns = [label for label, _ in columns]
+        for i, child in enumerate(children):
+            bench.children.append(
+                ChildRow(
+                    unit=child, cells=[(label, data.get(f"c{i}", 0)) for label, data in columns]
+                )
+            )
+    if kind == "admin":
+        _admin_panel(actor, bench)
+    return bench
+
+
+def _overdue_by_child(
+    actor: Actor, post: PostView, children: list[Any], today: Any
+) -> dict[str, int]:
+    """Overdue ledger entries per child unit, one query."""
+    model = apps.get_model("people", "LedgerEntry")
+    path = "resident__household__unit__path"
+    return (
+        model.objects.visible_to(actor, Perm.LEDGER_VIEW)
+        .filter(is_active=True, next_visit_due__lt=today, **{f"{path}__startswith": post.unit_path})
+        .aggregate(
+            **{
+                f"c{i}": Count("pk", filter=Q(**{f"{path}__startswith": c.path}))
+                for i, c in enumerate(children)
+            }
+        )
+    )
+
+
+def _overdue_entries(actor: Actor, post: PostView, today: Any) -> list[Any]:
+    """The most overdue ledger entries under the post, the actor's own first."""
+    model = apps.get_model("people", "LedgerEntry")
+    rows = (
+        model.objects.visible_to(actor, Perm.LEDGER_VIEW)
+        .filter(
+            is_active=True,
+            next_visit_due__lt=today,
+            resident__household__unit__path__startswith=post.unit_path,
+        )
+        .select_related("resident", "tag", "resident__household", "resident__household__unit")
+        .order_by("next_visit_due", "id")[:OVERDUE_LIST_SIZE]
+    )
+    entries = list(rows)
+    for entry in entries:
+        entry.days_overdue = (today - entry.next_visit_due).days
+        entry.is_mine = entry.helper_user_id == actor.user_id
+    entries.sort(key=lambda e: (not e.is_mine, e.next_visit_due))
+    return entries
+
+
+def _quick_links(actor: Actor) -> list[dict[str, str]]:
+    items = [
+        (Perm.LEDGER_VISIT, "people:ledger_list", "民生台账 · 走访"),
+        (Perm.PEOPLE_VIEW, "people:household_list", "户籍"),
+        (Perm.PEOPLE_VIEW, "people:resident_list", "居民"),
+        (Perm.PARTY_VIEW, "party:member_list", "党员联户"),
+        (Perm.TERRITORY_VIEW, "territory:browse", "区划网格"),
+        (Perm.PEOPLE_IMPORT, "people:import_list", "导入导出"),
+        (Perm.ACCOUNTS_MANAGE, "accounts:user_list", "账号管理"),
+        (Perm.API_TOKENS, "accounts:token_list", "接口令牌"),
+        (Perm.AUDIT_VIEW, "audit:event_list", "审计查询"),
+    ]
+    out = []
+    for perm, url_name, label in items:
+        href = link(url_name)
+        if href and actor.can(perm):
+            out.append({"href": href, "label": label})
+    return out
+
+
+def _admin_panel(actor: Actor, bench: Workbench) -> None:
+    """Account figures and the latest audit events for system administrators."""
+    from lianxin.accounts.selectors import tokens_visible, users_visible
+    from lianxin.audit.models import AuditEvent
+
+    if actor.can(Perm.ACCOUNTS_MANAGE):
+        counts = users_visible(actor).aggregate(
+            total=Count("pk"),
+            locked=Count("pk", filter=Q(locked_until__gt=timezone.now())),
+            integration=Count("pk", filter=Q(is_integration=True)),
+        )
+        bench.figures.insert(0, Figure("账号", counts["total"], href=link("accounts:user_list")))
+        bench.figures.insert(
+            1,
+            Figure(
+                "锁定中的账号",
+                counts["locked"],
+                href=link("accounts:user_list") + "?status=locked",
+                warn=bool(counts["locked"]),
+            ),
+        )
+    if actor.can(Perm.API_TOKENS):
+        active = tokens_visible(actor).filter(revoked_at__isnull=True).count()
+        bench.figures.insert(2, Figure("有效接口令牌", active, href=link("accounts:token_list")))
+    if actor.can(Perm.AUDIT_VIEW):
+        bench.recent_events = list(
+            AuditEvent.objects.visible_to(actor).select_related("actor").order_by("-at", "-id")[:8]
+        )

@@ -1,0 +1,144 @@
+"""A real lianxin server on demo data, and headless Debian Chromium driven by Playwright.
+
+Run with `python -m pytest tests/browser` (.ci/run does); the main suite (`python -m pytest`)
+does not collect this folder. Chromium is Debian's (`/usr/bin/chromium`, or $LIANXIN_CHROMIUM);
+`playwright install` is never needed. Screenshots go to $LIANXIN_SCREENSHOTS (default: a
+`lianxin-screenshots` folder in the system temp folder).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("LIANXIN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LIANXIN = (
+    [shutil.which("lianxin")] if shutil.which("lianxin") else [sys.executable, "-m", "lianxin.cli"]
+)
+
+
+def _env() -> dict[str, str]:
+    # The server always runs on SQLite in its own folder, whatever the suite's DATABASE_URL.
+    drop = {"DATABASE_URL", "REDIS_URL", "LIANXIN_ENV", "HUEY_IMMEDIATE", "DJANGO_SETTINGS_MODULE"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class DemoServer:
+    base_url: str
+    data_dir: Path
+    log: Path
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def query(self, sql: str, *params: object) -> list[tuple]:
+        """Read the server's SQLite database directly (read-only) to find test targets."""
+        db = self.data_dir / "lianxin.sqlite3"
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def household_in_grid(self, grid_code: str) -> str:
+        """The public id (UUID text) of one household under the grid with this code."""
+        rows = self.query(
+            "SELECT h.public_id FROM people_household h JOIN territory_unit u ON u.id = h.unit_id "
+            "WHERE u.path LIKE ? ORDER BY h.id LIMIT 1",
+            f"%/{grid_code}/%",
+        )
+        assert rows, f"no household under {grid_code}"
+        return str(uuid.UUID(str(rows[0][0])))
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    folder = Path(
+        os.environ.get("LIANXIN_SCREENSHOTS") or Path(tempfile.gettempdir()) / "lianxin-screenshots"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """`lianxin demo --no-serve` into a fresh folder, then `lianxin serve --with-worker` on it."""
+    data_dir = tmp_path_factory.mktemp("browser-demo")
+    built = subprocess.run(  # noqa: S603
+        [*LIANXIN, "demo", "--no-serve", "--data-dir", str(data_dir)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    port = _free_port()
+    log = data_dir / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(  # noqa: S603
+            [*LIANXIN, "serve", "--data-dir", str(data_dir), "--port", str(port), "--with-worker"],
+            env=_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base_url + "/healthz", timeout=2) as r:  # noqa: S310
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("server did not start:\n" + log.read_text())
+            time.sleep(0.3)
+        yield DemoServer(base_url=base_url, data_dir=data_dir, log=log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM} (install Debian's chromium; .ci/run does)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
