@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 Handler = Callable[[argparse.Namespace], int]
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
 def _extract_data_dir(argv: list[str]) -> list[str]:
@@ -76,6 +77,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  {username:<16} {label}")
     if args.no_serve:
         return 0
+    if (
+        args.host not in LOOPBACK_HOSTS
+        and "ALLOWED_HOSTS" not in os.environ
+        and settings.LIANXIN_ENV != "production"
+    ):
+        # Shown on the local network (e.g. to try the grid worker's pages on a real phone):
+        # the demo answers whatever address the phone uses to reach it.
+        settings.ALLOWED_HOSTS = ["*"]
+        print("提示: 演示站对局域网开放，请勿存放真实数据。")
     return _serve(args.host, args.port, args.threads, with_worker=True)
 
 

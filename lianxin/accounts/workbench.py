@@ -76,8 +76,16 @@ class _Counter:
         self.children = children
 
     def run(
-        self, model_label: str, perm: str, path_field: str, base: Q, **extra: Any
+        self,
+        model_label: str,
+        perm: str,
+        path_field: str,
+        base: Q,
+        per_child: dict[str, Q] | None = None,
+        **extra: Any,
     ) -> dict[str, int] | None:
+        """`total`, the `extra` aggregates, and per child i: `c{i}` plus `{prefix}{i}` for
+        each condition in `per_child`; None when the post does not grant `perm`."""
         if not self.actor.can(perm, self.root.unit_path):
             return None
         model = apps.get_model(model_label)
@@ -87,7 +95,10 @@ class _Counter:
         aggregates: dict[str, Any] = {"total": Count("pk")}
         aggregates.update(extra)
         for i, child in enumerate(self.children):
-            aggregates[f"c{i}"] = Count("pk", filter=Q(**{f"{path_field}__startswith": child.path}))
+            under = Q(**{f"{path_field}__startswith": child.path})
+            aggregates[f"c{i}"] = Count("pk", filter=under)
+            for prefix, condition in (per_child or {}).items():
+                aggregates[f"{prefix}{i}"] = Count("pk", filter=under & condition)
         return qs.aggregate(**aggregates)
 
 
@@ -136,12 +147,12 @@ def build_workbench(actor: Actor) -> Workbench:
         Perm.LEDGER_VIEW,
         "resident__household__unit__path",
         Q(is_active=True),
+        per_child={"o": Q(next_visit_due__lt=today)},
         overdue=Count("pk", filter=Q(next_visit_due__lt=today)),
         mine_overdue=Count("pk", filter=Q(next_visit_due__lt=today, helper_user_id=actor.user_id)),
     )
-    overdue_by_child: dict[str, int] | None = None
-    if ledger is not None and children:
-        overdue_by_child = _overdue_by_child(actor, post, children, today)
+    # Per-child overdue counts come from the same ledger query, renamed to the c{i} keys.
+    overdue_by_child = {f"c{i}": ledger[f"o{i}"] for i in range(len(children))} if ledger else None
     members = counter.run(
         "party.PartyMember", Perm.PARTY_VIEW, "organisation__unit__path", Q(is_active=True)
     )
@@ -206,24 +217,6 @@ def build_workbench(actor: Actor) -> Workbench:
     if kind == "admin":
         _admin_panel(actor, bench)
     return bench
-
-
-def _overdue_by_child(
-    actor: Actor, post: PostView, children: list[Any], today: Any
-) -> dict[str, int]:
-    """Overdue ledger entries per child unit, one query."""
-    model = apps.get_model("people", "LedgerEntry")
-    path = "resident__household__unit__path"
-    return (
-        model.objects.visible_to(actor, Perm.LEDGER_VIEW)
-        .filter(is_active=True, next_visit_due__lt=today, **{f"{path}__startswith": post.unit_path})
-        .aggregate(
-            **{
-                f"c{i}": Count("pk", filter=Q(**{f"{path}__startswith": c.path}))
-                for i, c in enumerate(children)
-            }
-        )
-    )
 
 
 def _overdue_entries(actor: Actor, post: PostView, today: Any) -> list[Any]:

@@ -30,7 +30,7 @@ def make_unit(kind: str, code: str, name: str, parent=None, *, display_name: str
     return Unit.objects.create(
         kind=kind,
         code=code,
-        stat_code=code if code.isdigit() else "",
+        stat_code=code.ljust(12, "0") if code.isdigit() else "",
         name=name,
         display_name=display_name or name,
         parent=parent,

@@ -111,7 +111,9 @@ def build_register(rng: random.Random, today: dt.date, grids: list[DemoGrid]) ->
         for building in grid.buildings:
             for seq, door in enumerate(door_addresses(rng, building.quota), start=1):
                 shape, members = compose_household(rng, today)
-                number = f"{building.unit.code[1:]}-{seq:03d}"
+                # 户号 within the community: grid, building, door (0103012).
+                grid_no, building_no = building.unit.code.split("-")[-2:]
+                number = f"{grid_no}{building_no}{seq:03d}"
                 household = Household(
                     public_id=demo_uuid(rng),
                     unit=building.unit,

@@ -92,7 +92,7 @@ def screenshots() -> Path:
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """`lianxin demo --no-serve` into a fresh folder, then `lianxin serve --with-worker` on it."""
     data_dir = tmp_path_factory.mktemp("browser-demo")
-    built = subprocess.run(  # noqa: S603
+    built = subprocess.run(
         [*LIANXIN, "demo", "--no-serve", "--data-dir", str(data_dir)],
         env=_env(),
         capture_output=True,
@@ -104,7 +104,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
     port = _free_port()
     log = data_dir / "server.log"
     with log.open("w") as out:
-        proc = subprocess.Popen(  # noqa: S603
+        proc = subprocess.Popen(
             [*LIANXIN, "serve", "--data-dir", str(data_dir), "--port", str(port), "--with-worker"],
             env=_env(),
             stdout=out,
@@ -115,7 +115,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(base_url + "/healthz", timeout=2) as r:  # noqa: S310
+                with urllib.request.urlopen(base_url + "/healthz", timeout=2) as r:  # noqa: S310 - our local server
                     if r.status == 200:
                         break
             except OSError:

@@ -17,6 +17,8 @@ from playwright.sync_api import Page, expect
 
 from lianxin.demo.builder import DEMO_PASSWORD
 
+pytestmark = pytest.mark.browser
+
 GRID = "G410883001002-01"  # 迎秀社区第一网格: wangge's grid
 SIBLING_GRID = "G410883001002-02"  # 迎秀社区第二网格: wangge2's grid
 PHONE = {"width": 360, "height": 740}

@@ -135,5 +135,7 @@ SCOPE_CASES: list[ScopeCase] = [
     ),
     ScopeCase("accounts:token_list", token_list, **_TOKENS),
     ScopeCase("accounts:token_create", token_create, **_TOKENS),
-    ScopeCase("accounts:token_revoke", token_revoke, method="post", expect_inside=(302,), **_TOKENS),
+    ScopeCase(
+        "accounts:token_revoke", token_revoke, method="post", expect_inside=(302,), **_TOKENS
+    ),
 ]

@@ -48,8 +48,18 @@ def test_wrong_password_counts_down_then_locks(world, settings) -> None:  # noqa
     # While locked even the right password is refused.
     with pytest.raises(LoginRefused, match="账号已锁定"):
         user_login_attempt(request=None, username="grid_worker", password=PASSWORD)
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOCKED, object_id=str(user.public_id)).count() == 1
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN_FAILED, object_id=str(user.public_id)).count() == 5
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.LOCKED, object_id=str(user.public_id)
+        ).count()
+        == 1
+    )
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.LOGIN_FAILED, object_id=str(user.public_id)
+        ).count()
+        == 5
+    )
 
 
 def test_lockout_is_time_limited(world, settings) -> None:  # noqa: ANN001
@@ -58,7 +68,9 @@ def test_lockout_is_time_limited(world, settings) -> None:  # noqa: ANN001
         with pytest.raises(LoginRefused):
             user_login_attempt(request=None, username="grid_worker", password="wrong")
     # The lock expires: move it into the past instead of waiting.
-    User.objects.filter(username="grid_worker").update(locked_until=timezone.now() - dt.timedelta(seconds=1))
+    User.objects.filter(username="grid_worker").update(
+        locked_until=timezone.now() - dt.timedelta(seconds=1)
+    )
     user = user_login_attempt(request=None, username="grid_worker", password=PASSWORD)
     assert user.username == "grid_worker"
     user.refresh_from_db()
@@ -122,7 +134,9 @@ def test_logout_needs_post_and_ends_the_session(world) -> None:  # noqa: ANN001
     response = client.post(reverse("accounts:logout"))
     assert response.status_code == 302
     assert client.get(reverse("accounts:home")).status_code == 302
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGOUT, actor=world.users["grid_worker"]).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.LOGOUT, actor=world.users["grid_worker"]
+    ).exists()
 
 
 class TestIdleTimeout:

@@ -126,12 +126,20 @@ class TestForcedChange:
     def test_must_change_users_are_sent_to_the_change_page_after_login(self, world) -> None:  # noqa: ANN001
         User.objects.filter(username="grid_worker").update(must_change_password=True)
         client = Client()
-        response = client.post(reverse("accounts:login"), {"username": "grid_worker", "password": PASSWORD})
+        response = client.post(
+            reverse("accounts:login"), {"username": "grid_worker", "password": PASSWORD}
+        )
         assert response.url == reverse("accounts:password_change")
         # Every other page sends them back there until the password is changed.
-        for url in (reverse("accounts:home"), reverse("audit:event_list"), reverse("accounts:user_list")):
+        for url in (
+            reverse("accounts:home"),
+            reverse("audit:event_list"),
+            reverse("accounts:user_list"),
+        ):
             response = client.get(url)
-            assert response.status_code == 302 and response.url == reverse("accounts:password_change")
+            assert response.status_code == 302 and response.url == reverse(
+                "accounts:password_change"
+            )
         assert client.get(reverse("accounts:password_change")).status_code == 200
         client.post(
             reverse("accounts:password_change"),
@@ -186,7 +194,9 @@ class TestAdminReset:
         detail = client.get(reverse("accounts:user_detail", kwargs={"public_id": target.public_id}))
         assert temporary not in detail.content.decode()
         # The user logs in with it and is sent to change it.
-        login = Client().post(reverse("accounts:login"), {"username": "grid_worker", "password": temporary})
+        login = Client().post(
+            reverse("accounts:login"), {"username": "grid_worker", "password": temporary}
+        )
         assert login.url == reverse("accounts:password_change")
 
     def test_reset_needs_the_permission_over_every_active_post(self, world) -> None:  # noqa: ANN001
@@ -202,7 +212,9 @@ class TestAdminReset:
 
     def test_own_and_integration_accounts_cannot_be_reset(self, world) -> None:  # noqa: ANN001
         with pytest.raises(DomainError, match="不能重置自己的密码"):
-            user_password_reset(actor=world.actor("village_secretary"), user=world.users["village_secretary"])
+            user_password_reset(
+                actor=world.actor("village_secretary"), user=world.users["village_secretary"]
+            )
         api = make_user("api_x", Role.VILLAGE_STAFF, world.village)
         api.is_integration = True
         api.save()
@@ -216,7 +228,8 @@ class TestAdminReset:
         Post.objects.create(user=target, role=Role.VILLAGE_STAFF, unit=world.village)
         client = world.client("village_secretary")
         response = client.post(
-            reverse("accounts:user_password_reset", kwargs={"public_id": target.public_id}), follow=True
+            reverse("accounts:user_password_reset", kwargs={"public_id": target.public_id}),
+            follow=True,
         )
         assert "请由上级管理员处理" in response.content.decode()
         target.refresh_from_db()

@@ -12,6 +12,7 @@ from lianxin.accounts.api_auth import TOKEN_PREFIX, TokenAuth, hash_token
 from lianxin.accounts.models import ApiToken, Post
 from lianxin.accounts.permissions import Role
 from lianxin.accounts.services import api_token_create, api_token_revoke
+from lianxin.audit.context import acting, current
 from lianxin.core.errors import DomainError, PermissionDenied
 from lianxin.core.testing import make_unit, make_user
 
@@ -28,7 +29,9 @@ def _whoami(request) -> dict:  # noqa: ANN001
     return {
         "user_id": actor.user_id,
         "posts": sorted(p.public_id for p in actor.posts),
-        "units": sorted(Unit.objects.visible_to(actor, "territory.view").values_list("code", flat=True)),
+        "units": sorted(
+            Unit.objects.visible_to(actor, "territory.view").values_list("code", flat=True)
+        ),
     }
 
 
@@ -44,7 +47,10 @@ def _integration(world, username: str = "api_village", unit=None, role: str = Ro
 
 
 def _call(raw: str):  # noqa: ANN202
-    return TestClient(_api).get("/whoami", headers={"Authorization": f"Bearer {raw}"})
+    # TestClient skips the middleware that scopes the audit context to one request; keep the
+    # context the token auth sets from leaking into later tests.
+    with acting(current()):
+        return TestClient(_api).get("/whoami", headers={"Authorization": f"Bearer {raw}"})
 
 
 def test_token_acts_with_exactly_its_accounts_posts(world) -> None:  # noqa: ANN001
@@ -79,7 +85,8 @@ def test_revoked_and_unknown_tokens_get_401(world) -> None:  # noqa: ANN001
     api_token_revoke(actor=world.actor("sysadmin"), token=token)
     assert _call(raw).status_code == 401
     assert _call(TOKEN_PREFIX + "not-a-token").status_code == 401
-    assert TestClient(_api).get("/whoami").status_code == 401
+    with acting(current()):
+        assert TestClient(_api).get("/whoami").status_code == 401
 
 
 def test_token_of_a_deactivated_account_gets_401(world) -> None:  # noqa: ANN001
@@ -120,9 +127,13 @@ def test_token_pages(world) -> None:  # noqa: ANN001
     client = world.client("sysadmin")
     form = client.get(reverse("accounts:token_create"))
     assert "数据对接" in form.content.decode()
-    bad = client.post(reverse("accounts:token_create"), {"user": str(account.public_id), "name": ""})
+    bad = client.post(
+        reverse("accounts:token_create"), {"user": str(account.public_id), "name": ""}
+    )
     assert bad.status_code == 200 and "field-error" in bad.content.decode()
-    response = client.post(reverse("accounts:token_create"), {"user": str(account.public_id), "name": "同步"})
+    response = client.post(
+        reverse("accounts:token_create"), {"user": str(account.public_id), "name": "同步"}
+    )
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     raw = response.content.decode().split('id="raw-token">')[1].split("<")[0]
     assert raw.startswith(TOKEN_PREFIX) and _call(raw).status_code == 200

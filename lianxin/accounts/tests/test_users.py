@@ -33,7 +33,9 @@ class TestUserCreate:
         assert user.must_change_password is True
         post = user.posts.get()
         assert (post.role, post.unit_id, post.is_active) == (Role.GRID_WORKER, world.grid.pk, True)
-        created = AuditEvent.objects.get(action=AuditEvent.Action.CREATE, object_id=str(user.public_id))
+        created = AuditEvent.objects.get(
+            action=AuditEvent.Action.CREATE, object_id=str(user.public_id)
+        )
         # The account's event belongs to the unit of its first post, so the village sees it.
         assert created.scope_path == world.grid.path
         assert created.changes["password"] == {"secret": True}
@@ -90,7 +92,12 @@ class TestUserCreate:
         client = world.client("village_secretary")
         response = client.post(
             reverse("accounts:user_create"),
-            {"username": "zhao_liu", "full_name": "赵六", "role": Role.GRID_WORKER, "unit": world.other_village.code},
+            {
+                "username": "zhao_liu",
+                "full_name": "赵六",
+                "role": Role.GRID_WORKER,
+                "unit": world.other_village.code,
+            },
         )
         body = response.content.decode()
         assert response.status_code == 200
@@ -102,7 +109,12 @@ class TestUserCreate:
         client = world.client("village_secretary")
         response = client.post(
             reverse("accounts:user_create"),
-            {"username": "zhao_liu", "full_name": "赵六", "role": Role.GRID_WORKER, "unit": world.grid.code},
+            {
+                "username": "zhao_liu",
+                "full_name": "赵六",
+                "role": Role.GRID_WORKER,
+                "unit": world.grid.code,
+            },
         )
         assert response.status_code == 200
         assert "no-store" in response["Cache-Control"]
@@ -130,12 +142,26 @@ class TestPosts:
         street_dept = Department.objects.create(name="大定街道综合执法队", unit=world.street)
         with pytest.raises(DomainError, match="所选部门不在该单元"):
             post_create(
-                actor=actor, user=nobody, role=Role.DEPARTMENT_STAFF, unit=world.county, department=street_dept
+                actor=actor,
+                user=nobody,
+                role=Role.DEPARTMENT_STAFF,
+                unit=world.county,
+                department=street_dept,
             )
         with pytest.raises(DomainError, match="只有职能部门人员"):
-            post_create(actor=actor, user=nobody, role=Role.ORG_DEPARTMENT, unit=world.county, department=street_dept)
+            post_create(
+                actor=actor,
+                user=nobody,
+                role=Role.ORG_DEPARTMENT,
+                unit=world.county,
+                department=street_dept,
+            )
         post = post_create(
-            actor=actor, user=nobody, role=Role.DEPARTMENT_STAFF, unit=world.county, department=world.department
+            actor=actor,
+            user=nobody,
+            role=Role.DEPARTMENT_STAFF,
+            unit=world.county,
+            department=world.department,
         )
         assert post.department == world.department
 
@@ -150,7 +176,9 @@ class TestPosts:
         # A grid worker has no accounts.manage anywhere.
         with pytest.raises(PermissionDenied):
             post_create(
-                actor=world.actor("grid_worker"), user=world.users["nobody"], role=Role.BUILDING_LEADER,
+                actor=world.actor("grid_worker"),
+                user=world.users["nobody"],
+                role=Role.BUILDING_LEADER,
                 unit=world.building,
             )
 
@@ -158,7 +186,10 @@ class TestPosts:
         nobody = world.users["nobody"]
         assert not Actor.for_user(nobody).can("people.view", world.grid.path)
         post = post_create(
-            actor=world.actor("village_secretary"), user=nobody, role=Role.GRID_WORKER, unit=world.grid
+            actor=world.actor("village_secretary"),
+            user=nobody,
+            role=Role.GRID_WORKER,
+            unit=world.grid,
         )
         assert Actor.for_user(nobody).can("people.view", world.grid.path)
         post_end(actor=world.actor("village_secretary"), post=post)
@@ -183,7 +214,9 @@ class TestPosts:
         # nobody has no post: add one in the village first so the account is visible.
         Post.objects.create(user=nobody, role=Role.VILLAGE_STAFF, unit=world.village)
         url = reverse("accounts:post_create", kwargs={"public_id": nobody.public_id})
-        bad = client.post(url, {"role": Role.BUILDING_LEADER, "unit": world.grid.code, "title": "楼长"})
+        bad = client.post(
+            url, {"role": Role.BUILDING_LEADER, "unit": world.grid.code, "title": "楼长"}
+        )
         assert "只能设在楼栋/楼院一级" in bad.content.decode()
         assert 'value="楼长"' in bad.content.decode()
         good = client.post(url, {"role": Role.BUILDING_LEADER, "unit": world.building.code})
@@ -198,19 +231,25 @@ class TestPosts:
         assert response.status_code == 302
         post.refresh_from_db()
         assert not post.is_active
-        audit = AuditEvent.objects.filter(action=AuditEvent.Action.UPDATE, object_id=str(post.public_id)).latest("id")
+        audit = AuditEvent.objects.filter(
+            action=AuditEvent.Action.UPDATE, object_id=str(post.public_id)
+        ).latest("id")
         assert audit.changes["is_active"] == {"old": True, "new": False}
 
 
 class TestUnlock:
     def test_unlock_lifts_the_lock(self, world) -> None:  # noqa: ANN001
         target = world.users["grid_worker"]
-        User.objects.filter(pk=target.pk).update(locked_until=timezone.now() + dt.timedelta(minutes=10))
+        User.objects.filter(pk=target.pk).update(
+            locked_until=timezone.now() + dt.timedelta(minutes=10)
+        )
         target.refresh_from_db()
         user_unlock(actor=world.actor("village_secretary"), user=target)
         target.refresh_from_db()
         assert not target.is_locked
-        assert AuditEvent.objects.filter(object_id=str(target.public_id), changes__has_key="locked_until").exists()
+        assert AuditEvent.objects.filter(
+            object_id=str(target.public_id), changes__has_key="locked_until"
+        ).exists()
 
     def test_unlocking_an_unlocked_account_says_so(self, world) -> None:  # noqa: ANN001
         with pytest.raises(DomainError, match="未被锁定"):
@@ -242,13 +281,21 @@ class TestUserList:
 
     def test_filters(self, world) -> None:  # noqa: ANN001
         client = world.client("village_secretary")
-        User.objects.filter(username="building_leader").update(locked_until=timezone.now() + dt.timedelta(minutes=5))
-        assert self._names(client.get(reverse("accounts:user_list"), {"status": "locked"})) == {"building_leader"}
-        assert self._names(client.get(reverse("accounts:user_list"), {"role": Role.GRID_WORKER})) == {
+        User.objects.filter(username="building_leader").update(
+            locked_until=timezone.now() + dt.timedelta(minutes=5)
+        )
+        assert self._names(client.get(reverse("accounts:user_list"), {"status": "locked"})) == {
+            "building_leader"
+        }
+        assert self._names(
+            client.get(reverse("accounts:user_list"), {"role": Role.GRID_WORKER})
+        ) == {
             "grid_worker",
             "sibling_grid_worker",
         }
-        assert self._names(client.get(reverse("accounts:user_list"), {"q": "sibling"})) == {"sibling_grid_worker"}
+        assert self._names(client.get(reverse("accounts:user_list"), {"q": "sibling"})) == {
+            "sibling_grid_worker"
+        }
 
     def test_without_the_permission_the_page_is_forbidden(self, world) -> None:  # noqa: ANN001
         assert world.client("grid_worker").get(reverse("accounts:user_list")).status_code == 403

@@ -21,7 +21,9 @@ from lianxin.core.testing import make_household, make_resident, make_unit
 def _tag():  # noqa: ANN202
     from lianxin.people.models import VulnerabilityTag
 
-    return VulnerabilityTag.objects.first() or VulnerabilityTag.objects.create(code="elderly", name="高龄老人")
+    return VulnerabilityTag.objects.first() or VulnerabilityTag.objects.create(
+        code="elderly", name="高龄老人"
+    )
 
 
 def _ledger(resident, *, overdue_days: int = 0, helper=None):  # noqa: ANN001, ANN202
@@ -30,18 +32,26 @@ def _ledger(resident, *, overdue_days: int = 0, helper=None):  # noqa: ANN001, A
     today = timezone.localdate()
     due = today - dt.timedelta(days=overdue_days) if overdue_days else today + dt.timedelta(days=20)
     return LedgerEntry.objects.create(
-        resident=resident, tag=_tag(), started_on=today - dt.timedelta(days=60), next_visit_due=due, helper_user=helper
+        resident=resident,
+        tag=_tag(),
+        started_on=today - dt.timedelta(days=60),
+        next_visit_due=due,
+        helper_user=helper,
     )
 
 
 def _member_linking(world, household, name: str = "党员甲"):  # noqa: ANN001, ANN202
     from lianxin.party.models import HouseholdLink, PartyMember, PartyOrganisation
 
-    org = PartyOrganisation.objects.filter(unit=world.village).first() or PartyOrganisation.objects.create(
+    org = PartyOrganisation.objects.filter(
+        unit=world.village
+    ).first() or PartyOrganisation.objects.create(
         name="迎秀社区党委", kind="committee", unit=world.village
     )
     member = PartyMember.objects.create(organisation=org, name=name)
-    HouseholdLink.objects.create(member=member, household=household, started_on=timezone.localdate())
+    HouseholdLink.objects.create(
+        member=member, household=household, started_on=timezone.localdate()
+    )
     return member
 
 
@@ -66,8 +76,16 @@ def _figures(bench) -> dict[str, object]:  # noqa: ANN001
 
 @pytest.mark.parametrize(
     "persona",
-    ["building_leader", "grid_worker", "village_staff", "village_secretary", "street_staff",
-     "department_staff", "org_department", "sysadmin"],
+    [
+        "building_leader",
+        "grid_worker",
+        "village_staff",
+        "village_secretary",
+        "street_staff",
+        "department_staff",
+        "org_department",
+        "sysadmin",
+    ],
 )
 def test_each_role_lands_on_its_workbench(world, persona: str) -> None:  # noqa: ANN001
     response = world.client(persona).get(reverse("accounts:home"))
@@ -150,7 +168,11 @@ def test_workbench_query_count_is_constant(world, register) -> None:  # noqa: AN
     extra_grid = make_unit("grid", "G410883001002-03", "迎秀社区第三网格", world.village)
     for i in range(6):
         home = make_household(world.building if i % 2 else extra_grid, address=f"9单元{i}01室")
-        _ledger(make_resident(home, name=f"新居民{i}"), overdue_days=i, helper=world.users["grid_worker"])
+        _ledger(
+            make_resident(home, name=f"新居民{i}"),
+            overdue_days=i,
+            helper=world.users["grid_worker"],
+        )
         _member_linking(world, home, name=f"党员{i}")
     after = {p: count(p) for p in personas}
     assert after == before
@@ -163,7 +185,9 @@ def test_switching_posts_changes_the_workbench(world) -> None:  # noqa: ANN001
     first = client.get(reverse("accounts:home"))
     assert first.context["bench"].kind == "frontline"
     assert "切换岗位" in first.content.decode()
-    response = client.post(reverse("accounts:post_switch", kwargs={"public_id": village_post.public_id}))
+    response = client.post(
+        reverse("accounts:post_switch", kwargs={"public_id": village_post.public_id})
+    )
     assert response.status_code == 302
     assert client.get(reverse("accounts:home")).context["bench"].kind == "village"
     # The audit trail names the current post.
@@ -183,14 +207,22 @@ def test_switching_to_someone_elses_post_is_404(world) -> None:  # noqa: ANN001
 
 
 def test_an_ended_post_cannot_be_switched_to(world) -> None:  # noqa: ANN001
-    post = Post.objects.create(user=world.users["grid_worker"], role=Role.VILLAGE_STAFF, unit=world.village, is_active=False)
-    response = world.client("grid_worker").post(reverse("accounts:post_switch", kwargs={"public_id": post.public_id}))
+    post = Post.objects.create(
+        user=world.users["grid_worker"],
+        role=Role.VILLAGE_STAFF,
+        unit=world.village,
+        is_active=False,
+    )
+    response = world.client("grid_worker").post(
+        reverse("accounts:post_switch", kwargs={"public_id": post.public_id})
+    )
     assert response.status_code == 404
 
 
 def test_navigation_names_pages_that_exist(world) -> None:  # noqa: ANN001
     # The navigation hides entries whose page is missing; in the finished product none is.
-    from django.urls import NoReverseMatch, reverse as rev
+    from django.urls import NoReverseMatch
+    from django.urls import reverse as rev
 
     missing = []
     for _, url_name, _ in NAV_ITEMS:
@@ -205,4 +237,6 @@ def test_navigation_follows_permissions(world) -> None:  # noqa: ANN001
     grid = world.client("grid_worker").get(reverse("accounts:home")).context["nav_items"]
     admin = world.client("sysadmin").get(reverse("accounts:home")).context["nav_items"]
     assert "accounts:user_list" not in {i["url_name"] for i in grid}
-    assert {"accounts:user_list", "accounts:token_list", "audit:event_list"} <= {i["url_name"] for i in admin}
+    assert {"accounts:user_list", "accounts:token_list", "audit:event_list"} <= {
+        i["url_name"] for i in admin
+    }
