@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest
 from ninja import NinjaAPI
+from ninja.renderers import BaseRenderer
 
 from lianxin import __version__
 from lianxin.accounts.api_auth import TokenAuth
+
+
+class ChineseJSONRenderer(BaseRenderer):
+    """JSON with Chinese left readable (no \\u escapes), UTF-8 encoded."""
+
+    media_type = "application/json"
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
+        return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+
 
 api = NinjaAPI(
     title="连心 lianxin API",
@@ -13,6 +29,7 @@ api = NinjaAPI(
     description="党建引领基层治理平台接口。令牌由系统管理员签发，权限范围与账号岗位一致。",
     auth=TokenAuth(),
     urls_namespace="api",
+    renderer=ChineseJSONRenderer(),
 )
 
 from lianxin.party.api import router as party_router  # noqa: E402

@@ -47,6 +47,7 @@ class Figure:
 class ChildRow:
     unit: Any
     cells: list[tuple[str, int]] = field(default_factory=list)
+    href: str = ""
 
 
 @dataclass
@@ -233,9 +234,12 @@ def _overdue_entries(actor: Actor, post: PostView, today: Any) -> list[Any]:
         .order_by("next_visit_due", "id")[:OVERDUE_LIST_SIZE]
     )
     entries = list(rows)
+    can_visit = actor.can(Perm.LEDGER_VISIT, post.unit_path)
     for entry in entries:
         entry.days_overdue = (today - entry.next_visit_due).days
         entry.is_mine = entry.helper_user_id == actor.user_id
+        entry.href = link("people:ledger_detail", entry.public_id)
+        entry.visit_href = link("people:visit_create", entry.public_id) if can_visit else ""
     entries.sort(key=lambda e: (not e.is_mine, e.next_visit_due))
     return entries
 

@@ -76,15 +76,26 @@ def object_type_labels() -> dict[str, str]:
 
 
 @lru_cache(maxsize=256)
-def _field_label(object_type: str, field: str) -> str:
+def _field_meta(object_type: str, field: str) -> tuple[str, dict[Any, str]]:
+    """The field's Chinese name and, for fields with choices, value → label."""
     try:
         model = apps.get_model(object_type)
     except (LookupError, ValueError):
-        return field
+        return field, {}
     for f in model._meta.concrete_fields:
         if field in (f.attname, f.name):
-            return str(f.verbose_name)
-    return field
+            choices = {value: str(label) for value, label in (f.flatchoices or [])}
+            return str(f.verbose_name), choices
+    return field, {}
+
+
+def _choice_label(choices: dict[Any, str], value: Any) -> Any:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    try:
+        return choices.get(value, value)
+    except TypeError:  # a list or dict written by a bulk summary
+        return value
 
 
 def describe_changes(event: AuditEvent) -> list[dict[str, Any]]:
@@ -93,13 +104,15 @@ def describe_changes(event: AuditEvent) -> list[dict[str, Any]]:
     changes = event.changes if isinstance(event.changes, dict) else {}
     for field, change in changes.items():
         change = change if isinstance(change, dict) else {"new": change}
+        label, choices = _field_meta(event.object_type, field)
+        old, new = change.get("old"), change.get("new")
         rows.append(
             {
                 "field": field,
-                "label": _field_label(event.object_type, field),
+                "label": label,
                 "secret": bool(change.get("secret")),
-                "old": change.get("old"),
-                "new": change.get("new"),
+                "old": _choice_label(choices, old),
+                "new": change.get("new_label") or _choice_label(choices, new),
             }
         )
     return rows

@@ -32,7 +32,22 @@ def audit_diff(instance: Audited, *, created: bool) -> dict[str, Any]:
             changes[name] = {"secret": True}
         else:
             changes[name] = {"old": None if created else _plain(old), "new": _plain(new)}
+            label = _related_label(instance, field)
+            if label:
+                changes[name]["new_label"] = label
     return changes
+
+
+def _related_label(instance: models.Model, field: models.Field) -> str:
+    """What a foreign key now points to, in words, when the object is already loaded.
+
+    Only a cached related object is used, so auditing never costs an extra query; without
+    it the trail keeps the key alone.
+    """
+    if not (field.many_to_one and field.is_cached(instance)):
+        return ""
+    related = field.get_cached_value(instance)
+    return str(related)[:100] if related is not None else ""
 
 
 def _plain(value: Any) -> Any:

@@ -60,6 +60,8 @@ def ensure_demo(stdout: TextIO | None = None) -> bool:
     if demo_exists():
         return False
     summary = build_demo(stdout=stdout)
+    if summary is None:
+        return False
     if stdout is not None:
         print(f"演示数据用时 {summary.seconds:.1f} 秒。", file=stdout)
     return True
@@ -70,13 +72,20 @@ def _say(stdout: TextIO | None, text: str) -> None:
         print(text, file=stdout, flush=True)
 
 
-def build_demo(*, stdout: TextIO | None = None, today: dt.date | None = None) -> DemoSummary:
-    """Build everything in one transaction (see the module docstring)."""
+def build_demo(*, stdout: TextIO | None = None, today: dt.date | None = None) -> DemoSummary | None:
+    """Build everything in one transaction (see the module docstring).
+
+    Returns None when another process finished a build first: the marker is checked again
+    inside the transaction (on SQLite the transaction takes the write lock at its start, so
+    two demos started on one folder at once build it once).
+    """
     from lianxin.audit.context import AuditContext, acting
 
     started = time.monotonic()
     today = today or timezone.localdate()
     with acting(AuditContext(channel="cli", post_label="演示数据生成")), transaction.atomic():
+        if demo_exists():
+            return None
         summary = _build(random.Random(SEED), today, stdout)
     summary.seconds = time.monotonic() - started
     return summary

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from lianxin.territory.models import Unit, UnitKind
+from lianxin.territory.models import Unit, UnitChange, UnitKind
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 # Compound names per grid of a community: 迎秀小区, 迎秀花园, ...
@@ -66,8 +66,10 @@ def plan_grids(
 
 
 def _child(parent: Unit, *, kind: str, code: str, name: str, order: int) -> Unit:
-    # Audited like any unit save; the handful of units keeps that cheap.
-    return Unit.objects.create(
+    """A grid or building with the code scheme of `territory.services.unit_create`
+    (G<village>-NN, B<village>-<grid>-NN), so units staff add later continue the numbering;
+    audited like any unit save, and its history starts with a "created" entry."""
+    unit = Unit.objects.create(
         kind=kind,
         code=code,
         name=name,
@@ -77,6 +79,13 @@ def _child(parent: Unit, *, kind: str, code: str, name: str, order: int) -> Unit
         depth=parent.depth + 1,
         sort_order=order,
     )
+    UnitChange.objects.create(
+        unit=unit,
+        kind=UnitChange.Kind.CREATED,
+        after={"kind": kind, "code": code, "name": name, "parent": parent.code},
+        note="演示数据",
+    )
+    return unit
 
 
 def create_grids(rng: random.Random, plan: list[tuple[Unit, int, int]]) -> list[DemoGrid]:

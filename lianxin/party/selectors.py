@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 
 from lianxin.core import crypto
 from lianxin.core.scope import Actor
@@ -53,15 +52,6 @@ def parse_uuids(values: list[str]) -> list[uuid.UUID]:
     return out
 
 
-def _get_in_scope(qs: Any, actor: Actor, perm: str, public_id: Any) -> Any:
-    # Like ScopedQuerySet.get_visible: absent and out-of-scope rows are the same 404.
-    ids = parse_uuids([public_id])
-    row = qs.visible_to(actor, perm).filter(public_id=ids[0]).first() if ids else None
-    if row is None:
-        raise Http404("不存在或无权访问")
-    return row
-
-
 # --- organisations -----------------------------------------------------------------------
 
 
@@ -77,9 +67,8 @@ def organisation_list(actor: Actor, perm: str = VIEW) -> QuerySet[PartyOrganisat
 
 def organisation_get(actor: Actor, public_id: Any, perm: str = VIEW) -> PartyOrganisation:
     """One organisation in scope (404 otherwise)."""
-    return _get_in_scope(
-        PartyOrganisation.objects.select_related("unit", "parent"), actor, perm, public_id
-    )
+    qs = PartyOrganisation.objects.select_related("unit", "parent")
+    return qs.get_visible(actor, perm, public_id=public_id)
 
 
 @dataclass
@@ -195,7 +184,7 @@ def member_get(actor: Actor, public_id: Any, perm: str = VIEW) -> PartyMember:
     qs = PartyMember.objects.select_related(
         "organisation__unit", "organisation__parent", "resident__household__unit"
     )
-    return _get_in_scope(qs, actor, perm, public_id)
+    return qs.get_visible(actor, perm, public_id=public_id)
 
 
 def member_links(member: PartyMember) -> list[HouseholdLink]:

@@ -1050,15 +1050,8 @@ def run_import_cli(*, kind: str, path: Path, unit_code: str, mode: str, username
         return 2
     job = run_import_job(job.pk, channel="cli")
     print_job_report(job, out)
-    if job.status == ImportJob.Status.DONE:
-        return 0
-    if (
-        job.status == ImportJob.Status.REJECTED
-        and job.rows_invalid
-        and job.mode == ImportJob.Mode.ALL_OR_NOTHING
-    ):
-        return 1
-    return 1 if job.status in (ImportJob.Status.REJECTED, ImportJob.Status.FAILED) else 0
+    # Rejected (bad rows in all-or-nothing mode, or no valid row at all) or failed: 1.
+    return 0 if job.status == ImportJob.Status.DONE else 1
 
 
 def print_job_report(job: ImportJob, out: Any) -> None:

@@ -155,3 +155,15 @@ def test_pagination_and_constant_query_count(world) -> None:  # noqa: ANN001
     response = client.get(URL, {"page": 2})
     assert response.context["page"].number == 2
     assert "第 2 /" in response.content.decode()
+
+
+def test_changes_read_in_words(world) -> None:  # noqa: ANN001
+    from lianxin.accounts.models import Post
+    from lianxin.audit.selectors import describe_changes
+
+    post = Post.objects.create(user=world.users["nobody"], role="grid_worker", unit=world.grid)
+    event = AuditEvent.objects.get(action="create", object_id=str(post.public_id))
+    rows = {r["field"]: r for r in describe_changes(event)}
+    assert rows["role"]["label"] == "角色" and rows["role"]["new"] == "网格员"
+    assert rows["unit_id"]["new"] == world.grid.display_name
+    assert rows["is_active"]["new"] == "是"

@@ -177,3 +177,14 @@ def test_an_interrupted_build_leaves_nothing_and_the_next_start_builds(
     assert not Household.objects.exists()
     assert not Resident.objects.exists()
     assert not Post.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_build_finished_by_another_process_meanwhile_is_reused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Not built when first asked, built by the other process once this one holds the lock.
+    answers = iter([False, True])
+    monkeypatch.setattr(builder, "demo_exists", lambda: next(answers))
+    assert builder.ensure_demo() is False
+    assert not Unit.objects.exists()

@@ -6,8 +6,9 @@ import datetime as dt
 import io
 from typing import Any
 
+from lianxin.core import testing
 from lianxin.core.idnumber import make_id_number
-from lianxin.core.testing import make_household, make_resident, next_seq
+from lianxin.core.testing import make_household, next_seq
 
 
 def id_number(birth: dt.date | None = None, area: str = "410883") -> str:
@@ -15,6 +16,15 @@ def id_number(birth: dt.date | None = None, area: str = "410883") -> str:
     seq = next_seq()
     birth = birth or dt.date(1950, 1, 1) + dt.timedelta(days=seq * 53 % 20000)
     return make_id_number(area, birth, seq % 1000)
+
+
+def make_resident(
+    household: Any, *, name: str = "张建国", birth: dt.date | None = None, phone: str | None = None
+) -> Any:
+    """`core.testing.make_resident` with a birth date that stays in the past however many
+    residents a test session creates."""
+    birth = birth or dt.date(1940, 1, 1) + dt.timedelta(days=next_seq() * 37 % 25000)
+    return testing.make_resident(household, name=name, birth=birth, phone=phone)
 
 
 def tag(code: str = "elderly_alone") -> Any:

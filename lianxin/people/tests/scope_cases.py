@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from lianxin.core.scopecheck import ScopeCase, ScopeSetup
-from lianxin.core.testing import make_household, make_resident
+from lianxin.core.testing import make_household
 from lianxin.people.tests import factories
+from lianxin.people.tests.factories import make_resident
 
 MARK_ADDRESS = "SCOPE-MARK-Door-808"
 MARK_NAME = "ScopeMarkResident"

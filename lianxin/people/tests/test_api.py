@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from lianxin.accounts.services import api_token_issue
 from lianxin.core import crypto
-from lianxin.core.testing import make_household, make_resident
+from lianxin.core.testing import make_household
 from lianxin.people.tests import factories
+from lianxin.people.tests.factories import make_resident
 
 
 def _api(world, persona: str = "grid_worker"):  # noqa: ANN001, ANN202

@@ -14,10 +14,11 @@ from openpyxl import load_workbook
 from lianxin.audit.models import AuditEvent
 from lianxin.core import crypto
 from lianxin.core.idnumber import make_id_number
-from lianxin.core.testing import make_household, make_resident, make_unit
+from lianxin.core.testing import make_household, make_unit
 from lianxin.people.imports import get_importer, importers, open_sealed, run_import_job
 from lianxin.people.models import Household, ImportJob, Resident
 from lianxin.people.tests import factories
+from lianxin.people.tests.factories import make_resident
 
 HEADERS = ["楼栋", "门牌", "姓名", "身份证号", "手机号", "与户主关系", "备注"]
 

@@ -8,12 +8,13 @@ import pytest
 
 from lianxin.core import crypto
 from lianxin.core.idnumber import make_id_number
-from lianxin.core.testing import make_household, make_resident
+from lianxin.core.testing import make_household
 from lianxin.party.models import OrgKind, PartyMember, PartyOrganisation
 from lianxin.people.imports import run_import_job
 from lianxin.people.models import Household, ImportJob, Resident
 from lianxin.people.services import import_job_create
 from lianxin.people.tests import factories
+from lianxin.people.tests.factories import make_resident
 
 HEADERS = ["姓名", "身份证号", "手机号", "所在党组织", "党员类别", "入党日期", "楼栋", "门牌"]
 
@@ -52,7 +53,12 @@ def _id(year: int, seq: int) -> str:
 @pytest.mark.django_db
 def test_members_link_existing_residents_or_create_them(world, orgs) -> None:  # noqa: ANN001
     committee, branch, _ = orgs
-    existing = make_resident(make_household(world.building), name="老党员", phone="13800000001")
+    existing = make_resident(
+        make_household(world.building),
+        name="老党员",
+        phone="13800000001",
+        birth=dt.date(1960, 2, 3),
+    )
     existing_id = crypto.decrypt(existing.id_number_cipher)
     rows = [
         ["老党员", existing_id, "13800000001", "", "正式", "1990-07-01", "", ""],

@@ -15,9 +15,10 @@ from openpyxl import load_workbook
 
 from lianxin.audit.models import AuditEvent
 from lianxin.core import crypto
-from lianxin.core.testing import make_household, make_resident
+from lianxin.core.testing import make_household
 from lianxin.people.models import Household, LedgerEntry, Resident, Visit
 from lianxin.people.tests import factories
+from lianxin.people.tests.factories import make_resident
 
 
 def _url(name: str, obj=None, **kwargs) -> str:  # noqa: ANN001

@@ -14,11 +14,12 @@ from lianxin.audit.models import AuditEvent
 from lianxin.core import crypto
 from lianxin.core.errors import DomainError, PermissionDenied
 from lianxin.core.idnumber import make_id_number
-from lianxin.core.testing import make_household, make_resident
+from lianxin.core.testing import make_household
 from lianxin.party.models import OrgKind, PartyMember, PartyOrganisation
 from lianxin.people import selectors, services
 from lianxin.people.models import LedgerEntry, Resident, Visit, VulnerabilityTag
 from lianxin.people.tests import factories
+from lianxin.people.tests.factories import make_resident
 
 _GOOD = make_id_number("410883", dt.date(1980, 1, 1), 1)
 BAD_CHECK = _GOOD[:-1] + ("1" if _GOOD[-1] == "0" else "0")
