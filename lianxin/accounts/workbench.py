@@ -212,7 +212,9 @@ def build_workbench(actor: Actor) -> Workbench:
         for i, child in enumerate(children):
             bench.children.append(
                 ChildRow(
-                    unit=child, cells=[(label, data.get(f"c{i}", 0)) for label, data in columns]
+                    unit=child,
+                    cells=[(label, data.get(f"c{i}", 0)) for label, data in columns],
+                    href=link("territory:unit_detail", child.public_id),
                 )
             )
     if kind == "admin":

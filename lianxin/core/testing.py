@@ -57,7 +57,7 @@ def make_household(unit, *, address: str | None = None, head_name: str = "张建
 def make_resident(household, *, name: str = "张建国", birth: dt.date | None = None, phone: str | None = None):  # noqa: ANN001, ANN201
     from lianxin.people.services import resident_create
 
-    birth = birth or dt.date(1960, 1, 1) + dt.timedelta(days=next_seq() * 37)
+    birth = birth or dt.date(1950, 1, 1) + dt.timedelta(days=next_seq() * 37 % 20000)
     id_number = make_id_number("410883", birth, next_seq() % 1000)
     return resident_create(
         household=household,

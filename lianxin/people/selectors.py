@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -41,20 +39,11 @@ def local_today() -> dt.date:
     return timezone.localdate()
 
 
-def get_in_scope(qs: QuerySet, actor: Actor, perm: str, **lookup: object) -> Any:
-    """One row of `qs` inside the actor's scope for `perm`, or Http404 — the same answer
-    whether the row exists elsewhere, does not exist, or the identifier is malformed."""
-    try:
-        return qs.visible_to(actor, perm).get(**lookup)
-    except (ObjectDoesNotExist, MultipleObjectsReturned, ValueError, ValidationError) as exc:
-        raise Http404("不存在或无权访问") from exc
-
-
 def unit_in_scope(actor: Actor, perm: str, public_id: object) -> object:
     """A territory unit inside the actor's scope for `perm`, or Http404."""
     from lianxin.territory.models import Unit
 
-    return get_in_scope(Unit.objects.all(), actor, perm, public_id=public_id)
+    return Unit.objects.get_visible(actor, perm, public_id=public_id)
 
 
 def units_for_households(actor: Actor, perm: str = Perm.PEOPLE_MANAGE) -> QuerySet:
@@ -114,7 +103,7 @@ def household_list(
 
 def household_get(*, actor: Actor, public_id: object, perm: str = Perm.PEOPLE_VIEW) -> Household:
     """One household in scope for `perm` (404 otherwise)."""
-    return get_in_scope(Household.objects.select_related("unit"), actor, perm, public_id=public_id)
+    return Household.objects.select_related("unit").get_visible(actor, perm, public_id=public_id)
 
 
 def household_residents(*, household: Household) -> QuerySet:
@@ -193,8 +182,8 @@ def birth_date_range(age_band: str, today: dt.date) -> dict[str, dt.date]:
 
 def resident_get(*, actor: Actor, public_id: object, perm: str = Perm.PEOPLE_VIEW) -> Resident:
     """One resident in scope for `perm` (404 otherwise)."""
-    return get_in_scope(
-        Resident.objects.select_related("household__unit"), actor, perm, public_id=public_id
+    return Resident.objects.select_related("household__unit").get_visible(
+        actor, perm, public_id=public_id
     )
 
 
@@ -244,14 +233,9 @@ def ledger_list(
 
 def ledger_get(*, actor: Actor, public_id: object, perm: str = Perm.LEDGER_VIEW) -> LedgerEntry:
     """One ledger entry in scope for `perm` (404 otherwise)."""
-    return get_in_scope(
-        LedgerEntry.objects.select_related(
-            "tag", "resident__household__unit", "helper_user", "helper_resident"
-        ),
-        actor,
-        perm,
-        public_id=public_id,
-    )
+    return LedgerEntry.objects.select_related(
+        "tag", "resident__household__unit", "helper_user", "helper_resident"
+    ).get_visible(actor, perm, public_id=public_id)
 
 
 def ledger_visits(*, entry: LedgerEntry) -> QuerySet:
@@ -417,11 +401,8 @@ def import_job_list(*, actor: Actor) -> QuerySet:
 
 
 def import_job_get(*, actor: Actor, public_id: object) -> ImportJob:
-    return get_in_scope(
-        ImportJob.objects.select_related("unit", "created_by"),
-        actor,
-        Perm.PEOPLE_IMPORT,
-        public_id=public_id,
+    return ImportJob.objects.select_related("unit", "created_by").get_visible(
+        actor, Perm.PEOPLE_IMPORT, public_id=public_id
     )
 
 

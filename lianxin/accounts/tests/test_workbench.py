@@ -112,6 +112,7 @@ def test_frontline_lists_overdue_visits_mine_first(world, register) -> None:  # 
     entries = response.context["bench"].overdue_entries
     assert [e.resident.name for e in entries] == ["居民0", "居民1"]
     assert entries[0].is_mine and entries[0].days_overdue == 5
+    assert entries[0].visit_href == reverse("people:visit_create", args=[entries[0].public_id])
     body = response.content.decode()
     assert "我负责" in body and "邻格居民" not in body
 
@@ -122,6 +123,7 @@ def test_village_workbench_breaks_down_by_grid(world, register) -> None:  # noqa
     assert figures["在册户数"] == 4 and figures["逾期未走访"] == 3 and figures["党员"] == 1
     rows = {row.unit.display_name: dict(row.cells) for row in bench.children}
     assert rows[world.grid.display_name] == {"户": 3, "居民": 3, "台账": 3, "逾期": 2, "党员": 0}
+    assert bench.children[0].href == reverse("territory:unit_detail", args=[world.grid.public_id])
     assert rows[world.sibling_grid.display_name]["逾期"] == 1
 
 
