@@ -19,6 +19,7 @@ from lianxin.people.models import (
     LedgerEntry,
     Resident,
     Visit,
+    VisitPhoto,
     VulnerabilityTag,
 )
 
@@ -258,6 +259,15 @@ class OverdueSummary:
     by_helper: list[OverdueRow]
     total_overdue: int
     total_active: int
+
+
+def visit_photo_get(*, actor: Actor, visit_public_id: object, number: int) -> VisitPhoto:
+    """The `number`-th photo (1-based, upload order) of a visit in the actor's ledger scope."""
+    visit = Visit.objects.get_visible(actor, Perm.LEDGER_VIEW, public_id=visit_public_id)
+    photos = list(visit.photos.order_by("id"))
+    if not 1 <= number <= len(photos):
+        raise Http404("照片不存在")
+    return photos[number - 1]
 
 
 def ledger_overdue(*, actor: Actor, today: dt.date | None = None) -> OverdueSummary:

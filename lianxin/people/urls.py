@@ -24,6 +24,7 @@ urlpatterns = [
     path("ledger/<uuid:public_id>/", views.ledger_detail, name="ledger_detail"),
     path("ledger/<uuid:public_id>/end/", views.ledger_end, name="ledger_end"),
     path("ledger/<uuid:public_id>/visits/new/", views.visit_create, name="visit_create"),
+    path("visits/<uuid:public_id>/photos/<int:number>/", views.visit_photo, name="visit_photo"),
     path("imports/", views.import_list, name="import_list"),
     path("imports/new/", views.import_create, name="import_create"),
     path("imports/templates/<slug:kind>/", views.import_template, name="import_template"),

@@ -464,6 +464,15 @@ def visit_create(request: HttpRequest, public_id: Any) -> HttpResponse:
     return render(request, "people/visit_form.html", {"form": form, "entry": entry})
 
 
+@login_required
+def visit_photo(request: HttpRequest, public_id: Any, number: int) -> HttpResponse:
+    """A visit photo, served only to those who may see the visit (photos are personal data)."""
+    photo = selectors.visit_photo_get(actor=request.actor, visit_public_id=public_id, number=number)
+    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 # --- Excel import / export --------------------------------------------------------------------------
 
 

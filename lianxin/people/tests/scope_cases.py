@@ -48,6 +48,24 @@ def _entry(w: Any) -> ScopeSetup:
     return ScopeSetup(kwargs={"public_id": e.public_id})
 
 
+def _visit_photo(w: Any) -> ScopeSetup:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lianxin.people.selectors import local_today
+    from lianxin.people.services import visit_record
+
+    entry = factories.ledger_entry(w)
+    photo = SimpleUploadedFile("p.jpg", factories.png_bytes(), content_type="image/jpeg")
+    visit = visit_record(
+        actor=w.actor("grid_worker"),
+        entry=entry,
+        visited_on=local_today(),
+        found="正常",
+        photos=[photo],
+    )
+    return ScopeSetup(kwargs={"public_id": visit.public_id, "number": 1})
+
+
 def _ledger_list(w: Any) -> ScopeSetup:
     factories.ledger_entry(w, name="台账标记人")
     return ScopeSetup(marker="台账标记人")
@@ -94,6 +112,7 @@ SCOPE_CASES: list[ScopeCase] = [
     ScopeCase("people:ledger_detail", _entry),
     ScopeCase("people:ledger_end", _entry, **VILLAGE),
     ScopeCase("people:visit_create", _entry),
+    ScopeCase("people:visit_photo", _visit_photo),
     ScopeCase("people:import_list", _import_list, **VILLAGE),
     ScopeCase("people:import_create", _import_create, **VILLAGE),
     ScopeCase("people:import_detail", _job, **VILLAGE),

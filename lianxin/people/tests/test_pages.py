@@ -235,7 +235,13 @@ def test_ledger_create_and_visit_with_photos(world) -> None:  # noqa: ANN001
     visit = Visit.objects.get()
     assert visit.photos.count() == 1 and visit.visitor == world.users["grid_worker"]
     detail = worker.get(_url("ledger_detail", entry)).content.decode()
-    assert "独自在家，身体尚可" in detail and visit.photos.get().image.url in detail
+    photo_url = reverse("people:visit_photo", kwargs={"public_id": visit.public_id, "number": 1})
+    assert "独自在家，身体尚可" in detail and photo_url in detail
+    assert visit.photos.get().image.url not in detail  # never the raw media path
+    served = worker.get(photo_url)
+    assert served.status_code == 200 and b"".join(served.streaming_content)[:3] == b"\xff\xd8\xff"
+    assert world.client("sibling_grid_worker").get(photo_url).status_code == 404
+    assert worker.get(photo_url.replace("/1/", "/2/")).status_code == 404
     not_image = SimpleUploadedFile("b.jpg", b"plain text", content_type="image/jpeg")
     page = worker.post(
         _url("visit_create", entry),
