@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import secrets
 from typing import Any
@@ -16,9 +15,6 @@ from lianxin.audit.context import AuditContext, set_context
 from lianxin.audit.middleware import client_ip
 
 TOKEN_PREFIX = "lx_"  # noqa: S105 - a public prefix that makes leaked tokens recognisable, not a secret
-
-
-LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 
 
 def hash_token(raw: str) -> str:
@@ -41,10 +37,7 @@ class TokenAuth(HttpBearer):
         )
         if row is None:
             return None
-        now = timezone.now()
-        # One write per token every few minutes, not one per call: integrations poll often.
-        if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
         actor = Actor.for_user(row.user)
         request.actor = actor  # type: ignore[attr-defined]
         set_context(
