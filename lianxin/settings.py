@@ -54,7 +54,9 @@ LIANXIN_DATA_KEY = env_str("LIANXIN_DATA_KEY", DEMO_DATA_KEY)
 
 if LIANXIN_ENV == "production":
     if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 32:
-        raise ImproperlyConfigured("production needs SECRET_KEY set (32+ characters), not the demo key")
+        raise ImproperlyConfigured(
+            "production needs SECRET_KEY set (32+ characters), not the demo key"
+        )
     if LIANXIN_DATA_KEY == DEMO_DATA_KEY or len(LIANXIN_DATA_KEY) < 32:
         raise ImproperlyConfigured(
             "production needs LIANXIN_DATA_KEY set (32+ characters), not the demo key"
@@ -122,7 +124,8 @@ TEMPLATES = [
 _sqlite_path = DATA_DIR / "lianxin.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{_sqlite_path}"), conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
+        env_str("DATABASE_URL", f"sqlite:///{_sqlite_path}"),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -10,10 +10,8 @@ from lianxin.audit.context import AuditContext, reset_context, set_context
 
 
 def client_ip(request: HttpRequest) -> str:
-    # Behind a trusted proxy the deployment sets it to pass the original address (docs/deploy.md).
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and request.META.get("LIANXIN_TRUST_PROXY"):
-        return forwarded.split(",")[0].strip()
+    # Behind nginx, `lianxin serve --trusted-proxy IP` makes waitress put the client's address
+    # in REMOTE_ADDR (docs/deploy.md); X-Forwarded-For is never trusted here.
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -7,10 +7,11 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 
+from lianxin.core.models import AppendOnlyModel
 from lianxin.core.scope import ScopedManager
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     class Action(models.TextChoices):
         CREATE = "create", "新增"
         UPDATE = "update", "修改"
@@ -56,14 +57,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.object_repr}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise RuntimeError("audit events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("audit events are append-only")
 
 
 class Audited(models.Model):

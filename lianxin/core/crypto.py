@@ -110,3 +110,13 @@ def id_number_digest(value: str) -> str:
 
 def phone_digest(value: str) -> str:
     return digest("phone", normalise_phone(value))
+
+
+def assign(obj: object, field: str, protected: Protected | None) -> None:
+    """Set the `<field>_cipher/_digest/_masked` columns of a model instance (or clear them)."""
+    cipher, dig, masked = (
+        (protected.cipher, protected.digest, protected.masked) if protected else ("", "", "")
+    )
+    setattr(obj, f"{field}_cipher", cipher)
+    setattr(obj, f"{field}_digest", dig)
+    setattr(obj, f"{field}_masked", masked)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 
@@ -22,3 +23,21 @@ class PublicModel(TimeStampedModel):
 
     class Meta:
         abstract = True
+
+
+class AppendOnlyModel(models.Model):
+    """History rows (DESIGN.md invariant 2): written once, never updated or deleted.
+
+    A correction is a new row. The audit table is also guarded by database triggers.
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise RuntimeError(f"{self._meta.label} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"{self._meta.label} rows are append-only")

@@ -67,7 +67,12 @@ class ScopedQuerySet(models.QuerySet):
         try:
             return self.visible_to(actor, perm).get(**lookup)
         # Malformed UUIDs raise ValidationError/ValueError: same answer as a missing row.
-        except (self.model.DoesNotExist, self.model.MultipleObjectsReturned, ValueError, ValidationError) as exc:
+        except (
+            self.model.DoesNotExist,
+            self.model.MultipleObjectsReturned,
+            ValueError,
+            ValidationError,
+        ) as exc:
             raise Http404("不存在或无权访问") from exc
 
 

@@ -39,10 +39,14 @@ def make_unit(kind: str, code: str, name: str, parent=None, *, display_name: str
     )
 
 
-def make_user(username: str, role: str | None = None, unit=None, *, full_name: str = "", department=None):  # noqa: ANN001, ANN201
+def make_user(
+    username: str, role: str | None = None, unit=None, *, full_name: str = "", department=None
+):  # noqa: ANN001, ANN201
     from lianxin.accounts.models import Post, User
 
-    user = User.objects.create_user(username=username, password=PASSWORD, full_name=full_name or username)
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, full_name=full_name or username
+    )
     if role is not None:
         Post.objects.create(user=user, role=role, unit=unit, department=department)
     return user
@@ -51,10 +55,14 @@ def make_user(username: str, role: str | None = None, unit=None, *, full_name: s
 def make_household(unit, *, address: str | None = None, head_name: str = "张建国"):  # noqa: ANN001, ANN201
     from lianxin.people.models import Household
 
-    return Household.objects.create(unit=unit, address=address or f"{next_seq()}号", head_name=head_name)
+    return Household.objects.create(
+        unit=unit, address=address or f"{next_seq()}号", head_name=head_name
+    )
 
 
-def make_resident(household, *, name: str = "张建国", birth: dt.date | None = None, phone: str | None = None):  # noqa: ANN001, ANN201
+def make_resident(
+    household, *, name: str = "张建国", birth: dt.date | None = None, phone: str | None = None
+):  # noqa: ANN001, ANN201
     from lianxin.people.services import resident_create
 
     birth = birth or dt.date(1950, 1, 1) + dt.timedelta(days=next_seq() * 37 % 20000)
@@ -103,17 +111,33 @@ def build_world() -> World:
     city = make_unit("city", "4108", "焦作市", province)
     county = make_unit("county", "410883", "孟州市", city)
     street = make_unit("township", "410883001", "大定街道办事处", county, display_name="大定街道")
-    other_street = make_unit("township", "410883002", "会昌街道办事处", county, display_name="会昌街道")
-    village = make_unit("village", "410883001002", "迎秀居民委员会", street, display_name="迎秀社区")
-    other_village = make_unit("village", "410883002001", "西关居民委员会", other_street, display_name="西关社区")
+    other_street = make_unit(
+        "township", "410883002", "会昌街道办事处", county, display_name="会昌街道"
+    )
+    village = make_unit(
+        "village", "410883001002", "迎秀居民委员会", street, display_name="迎秀社区"
+    )
+    other_village = make_unit(
+        "village", "410883002001", "西关居民委员会", other_street, display_name="西关社区"
+    )
     grid = make_unit("grid", "G410883001002-01", "迎秀社区第一网格", village)
     sibling_grid = make_unit("grid", "G410883001002-02", "迎秀社区第二网格", village)
     building = make_unit("building", "B410883001002-01-01", "迎秀小区1号楼", grid)
     sibling_building = make_unit("building", "B410883001002-02-01", "迎秀小区9号楼", sibling_grid)
     department = Department.objects.create(name="孟州市住房和城乡建设局", kind="住建", unit=county)
     w = World(
-        province, city, county, street, other_street, village, other_village, grid, sibling_grid,
-        building, sibling_building, department,
+        province,
+        city,
+        county,
+        street,
+        other_street,
+        village,
+        other_village,
+        grid,
+        sibling_grid,
+        building,
+        sibling_building,
+        department,
     )
     w.users = {
         "building_leader": make_user("building_leader", Role.BUILDING_LEADER, building),

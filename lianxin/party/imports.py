@@ -294,11 +294,7 @@ class MemberImporter(Importer):
             )
             # A contact phone differing from the resident record's is kept on the member.
             if r.phone is not None and r.phone.digest != r.resident_phone_digest:
-                member.phone_cipher, member.phone_digest, member.phone_masked = (
-                    r.phone.cipher,
-                    r.phone.digest,
-                    r.phone.masked,
-                )
+                crypto.assign(member, "phone", r.phone)
             members.append(member)
         PartyMember.objects.bulk_create(members, batch_size=BULK_BATCH)
         return {

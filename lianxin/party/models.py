@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from lianxin.audit.models import Audited
-from lianxin.core.models import PublicModel
+from lianxin.core.models import AppendOnlyModel, PublicModel
 from lianxin.core.scope import ScopedManager
 
 
@@ -174,7 +174,7 @@ class Duty(models.TextChoices):
     MEDIATE = "mediate", "矛盾调解"
 
 
-class LinkageActivity(Audited, PublicModel):
+class LinkageActivity(AppendOnlyModel, Audited, PublicModel):
     """A duty performed by a member for linked households. Append-only record."""
 
     SCOPE_PATH = "member__organisation__unit__path"
@@ -217,15 +217,6 @@ class LinkageActivity(Audited, PublicModel):
 
     def __str__(self) -> str:
         return f"{self.member} {self.get_duty_display()} {self.occurred_on}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        # History is append-only (DESIGN.md invariant 2): a record is written once.
-        if self.pk is not None:
-            raise RuntimeError("linkage activities are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("linkage activities are append-only")
 
     def audit_scope_path(self) -> str:
         return self.member.organisation.unit.path

@@ -117,15 +117,7 @@ def organisation_create(
 
 def _apply_contact_phone(member: PartyMember, phone: str) -> None:
     phone = validate_phone(phone)
-    if not phone:
-        member.phone_cipher = member.phone_digest = member.phone_masked = ""
-        return
-    protected = crypto.protect_phone(phone)
-    member.phone_cipher, member.phone_digest, member.phone_masked = (
-        protected.cipher,
-        protected.digest,
-        protected.masked,
-    )
+    crypto.assign(member, "phone", crypto.protect_phone(phone) if phone else None)
 
 
 def _check_resident(actor: Actor, resident: Resident, member: PartyMember | None) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from lianxin.audit.models import Audited
-from lianxin.core.models import PublicModel
+from lianxin.core.models import AppendOnlyModel, PublicModel
 from lianxin.core.scope import ScopedManager
 
 
@@ -199,7 +199,7 @@ class LedgerEntry(Audited, PublicModel):
         return ""
 
 
-class Visit(Audited, PublicModel):
+class Visit(AppendOnlyModel, Audited, PublicModel):
     """One visit to a ledger resident: what was found and what was done. Never edited."""
 
     SCOPE_PATH = "entry__resident__household__unit__path"
@@ -228,15 +228,6 @@ class Visit(Audited, PublicModel):
 
     def __str__(self) -> str:
         return f"{self.entry} {self.visited_on}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        # History is append-only (DESIGN.md invariant 2): a visit is written once.
-        if self.pk is not None:
-            raise RuntimeError("visits are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("visits are append-only")
 
     def audit_scope_path(self) -> str:
         return self.entry.resident.household.unit.path

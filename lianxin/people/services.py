@@ -75,7 +75,7 @@ def validate_phone(value: str) -> str:
 
 def _apply_id_number(resident: Resident, id_number: str) -> None:
     if not id_number:
-        resident.id_number_cipher = resident.id_number_digest = resident.id_number_masked = ""
+        crypto.assign(resident, "id_number", None)
         return
     try:
         info = parse_id_number(id_number)
@@ -87,24 +87,14 @@ def _apply_id_number(resident: Resident, id_number: str) -> None:
         clash = clash.exclude(pk=resident.pk)
     if clash.exists():
         raise DomainError("该身份证号已登记在其他居民名下", field="id_number")
-    resident.id_number_cipher = protected.cipher
-    resident.id_number_digest = protected.digest
-    resident.id_number_masked = protected.masked
+    crypto.assign(resident, "id_number", protected)
     resident.birth_date = info.birth_date
     resident.sex = info.sex
 
 
 def _apply_phone(resident: Resident, phone: str) -> None:
     phone = validate_phone(phone)
-    if not phone:
-        resident.phone_cipher = resident.phone_digest = resident.phone_masked = ""
-        return
-    protected = crypto.protect_phone(phone)
-    resident.phone_cipher, resident.phone_digest, resident.phone_masked = (
-        protected.cipher,
-        protected.digest,
-        protected.masked,
-    )
+    crypto.assign(resident, "phone", crypto.protect_phone(phone) if phone else None)
 
 
 # --- households --------------------------------------------------------------------------------

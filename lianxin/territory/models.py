@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from lianxin.audit.models import Audited
-from lianxin.core.models import PublicModel
+from lianxin.core.models import AppendOnlyModel, PublicModel
 from lianxin.core.scope import ScopedManager
 
 
@@ -114,7 +114,7 @@ class Unit(Audited, PublicModel):
         return parts[2] if len(parts) > 2 else ""
 
 
-class UnitChange(models.Model):
+class UnitChange(AppendOnlyModel):
     """Append-only history of a unit: created, renamed, moved, merged, retired, restored."""
 
     class Kind(models.TextChoices):

@@ -45,7 +45,11 @@ CASES = all_cases()
 
 def test_every_url_has_a_scope_case() -> None:
     covered = {c.url_name for c in CASES}
-    missing = [n for n in all_url_names() if n not in covered and n not in PUBLIC_URLS and n not in EXEMPT_URLS]
+    missing = [
+        n
+        for n in all_url_names()
+        if n not in covered and n not in PUBLIC_URLS and n not in EXEMPT_URLS
+    ]
     assert not missing, f"URL patterns without a scope case: {missing}"
 
 
@@ -71,24 +75,34 @@ def _call(world, case: ScopeCase, persona: str, setup):  # noqa: ANN001, ANN202
     if case.api and case.method in {"post", "put", "patch"}:
         import json
 
-        return getattr(client, case.method)(url, json.dumps(setup.data), content_type="application/json", **headers)
+        return getattr(client, case.method)(
+            url, json.dumps(setup.data), content_type="application/json", **headers
+        )
     return getattr(client, case.method)(url, setup.data, **headers)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.url_name}[{c.method}{'-api' if c.api else ''}]")
+@pytest.mark.parametrize(
+    "case", CASES, ids=lambda c: f"{c.url_name}[{c.method}{'-api' if c.api else ''}]"
+)
 def test_scope_case(world, case: ScopeCase) -> None:  # noqa: ANN001
     setup = case.setup(world)
     outside = _call(world, case, case.outsider, setup)
     if setup.kwargs:
-        assert outside.status_code == 404, f"{case.outsider} got {outside.status_code} for {case.url_name}"
+        assert outside.status_code == 404, (
+            f"{case.outsider} got {outside.status_code} for {case.url_name}"
+        )
     else:
         assert outside.status_code == 200
         if setup.marker:
-            assert setup.marker not in outside.content.decode(), f"{case.outsider} sees {setup.marker!r}"
+            assert setup.marker not in outside.content.decode(), (
+                f"{case.outsider} sees {setup.marker!r}"
+            )
     inside = _call(world, case, case.insider, setup)
     assert inside.status_code in case.expect_inside, (
         f"{case.insider} got {inside.status_code} for {case.url_name}: {inside.content[:300]!r}"
     )
     if setup.marker and inside.status_code == 200:
-        assert setup.marker in inside.content.decode(), f"{case.insider} does not see {setup.marker!r}"
+        assert setup.marker in inside.content.decode(), (
+            f"{case.insider} does not see {setup.marker!r}"
+        )
