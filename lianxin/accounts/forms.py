@@ -151,3 +151,14 @@ class UserFilterForm(forms.Form):
             ("inactive", "已停用"),
         ],
     )
+
+
+class AccountStatusForm(forms.Form):
+    """Confirmation of a deactivation or reactivation; the reason goes to the audit log."""
+
+    reason = forms.CharField(
+        label="原因",
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="如：调离本单位、长期不再使用；记入审计记录",
+    )

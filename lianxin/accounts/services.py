@@ -42,6 +42,15 @@ def user_login_attempt(*, request: HttpRequest | None, username: str, password: 
         raise LoginRefused(f"连续登录失败次数过多，账号已锁定，请{minutes}分钟后再试")
     authed = authenticate(request, username=username, password=password)
     if authed is None:
+        # Say "stopped" only to someone who knows the password, so the message does not
+        # tell a stranger which accounts exist.
+        if user is not None and not user.is_active and user.check_password(password):
+            audit_record(
+                action=AuditEvent.Action.LOGIN_FAILED,
+                obj=user,
+                changes={"is_active": {"new": False}},
+            )
+            raise LoginRefused("该账号已停用，请联系管理员")
         if user is not None:
             _register_failure(user=user, now=now)
             user.refresh_from_db(fields=["locked_until", "failed_logins"])
@@ -190,6 +199,86 @@ def user_unlock(*, actor: Actor, user: User) -> None:
     )
     user.locked_until = None
     user.failed_logins = 0
+
+
+# --- deactivation ----------------------------------------------------------------------------
+
+
+def user_sessions_end(*, user: User) -> int:
+    """Delete every stored session of the user; returns how many were deleted.
+
+    Sessions are not indexed by user, so the unexpired rows of a database-backed store are
+    decoded and matched. Deactivation is rare and the rows are few (one per logged-in
+    browser), so the scan is acceptable. Stores that cannot be listed (cache, signed cookies)
+    are still safe: Django's ModelBackend refuses an inactive user on every request, so such
+    a session turns anonymous at its next use.
+    """
+    from importlib import import_module
+
+    from django.contrib.auth import SESSION_KEY
+
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    get_model = getattr(store_class, "get_model_class", None)
+    if get_model is None:
+        return 0
+    model = get_model()
+    target = str(user.pk)
+    keys = [
+        row.session_key
+        for row in model.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(row.get_decoded().get(SESSION_KEY, "")) == target
+    ]
+    for key in keys:
+        # Through the store, so a cached_db engine drops its cache entry too.
+        store_class(session_key=key).delete()
+    return len(keys)
+
+
+def _check_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("请填写原因", field="reason")
+    if len(reason) > 200:
+        raise DomainError("原因不能超过200字", field="reason")
+    return reason
+
+
+@transaction.atomic
+def user_deactivate(*, actor: Actor, user: User, reason: str) -> int:
+    """Stop an account: it can no longer log in, its sessions end, its API tokens stop working.
+
+    Tokens are not revoked (TokenAuth requires an active user), so reactivating restores
+    them. Returns the number of sessions ended.
+    """
+    reason = _check_reason(reason)
+    if user.pk == actor.user_id:
+        raise DomainError("不能停用自己的账号")
+    _require_full_management(actor, user)
+    if not User.objects.filter(pk=user.pk, is_active=True).update(is_active=False):
+        raise DomainError("该账号已停用")
+    user.is_active = False
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        obj=user,
+        changes={"is_active": {"old": True, "new": False}, "reason": {"new": reason}},
+    )
+    # Database session rows roll back with this transaction if anything later fails.
+    return user_sessions_end(user=user)
+
+
+@transaction.atomic
+def user_reactivate(*, actor: Actor, user: User, reason: str) -> None:
+    """Let a stopped account log in (and its tokens work) again."""
+    reason = _check_reason(reason)
+    _require_full_management(actor, user)
+    if not User.objects.filter(pk=user.pk, is_active=False).update(is_active=True):
+        raise DomainError("该账号未停用")
+    user.is_active = True
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        obj=user,
+        changes={"is_active": {"old": False, "new": True}, "reason": {"new": reason}},
+    )
 
 
 # --- users and posts -------------------------------------------------------------------------

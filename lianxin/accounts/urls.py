@@ -18,6 +18,8 @@ urlpatterns = [
         views.user_password_reset,
         name="user_password_reset",
     ),
+    path("accounts/<uuid:public_id>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("accounts/<uuid:public_id>/reactivate/", views.user_reactivate, name="user_reactivate"),
     path("accounts/<uuid:public_id>/unlock/", views.user_unlock, name="user_unlock"),
     path("accounts/posts/<uuid:public_id>/end/", views.post_end, name="post_end"),
     path("tokens/", views.token_list, name="token_list"),

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from lianxin.accounts import selectors, services
 from lianxin.accounts.actor import Actor
 from lianxin.accounts.forms import (
+    AccountStatusForm,
     PasswordChangeForm,
     PostCreateForm,
     TokenCreateForm,
@@ -315,6 +316,41 @@ def user_password_reset(request: HttpRequest, public_id: UUID) -> HttpResponse:
             request, "accounts/password_shown.html", {"account": account, "password": temporary}
         )
     return render(request, "accounts/password_reset_confirm.html", {"account": account})
+
+
+def _account_status_change(
+    request: HttpRequest, public_id: UUID, *, deactivate: bool
+) -> HttpResponse:
+    """GET shows the confirmation form; POST with a reason stops or restores the account."""
+    account = selectors.user_get(request.actor, public_id)
+    form = AccountStatusForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        service = services.user_deactivate if deactivate else services.user_reactivate
+        try:
+            service(actor=request.actor, user=account, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            done = "已停用，登录会话已结束" if deactivate else "已恢复启用"
+            messages.success(request, f"账号 {account.username} {done}。")
+            return redirect("accounts:user_detail", public_id=account.public_id)
+    return render(
+        request,
+        "accounts/user_status_confirm.html",
+        {"account": account, "form": form, "deactivate": deactivate},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_deactivate(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return _account_status_change(request, public_id, deactivate=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_reactivate(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return _account_status_change(request, public_id, deactivate=False)
 
 
 # --- API tokens --------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ PUBLIC_URLS: dict[str, str] = {
     "api:api-root": "Ninja's index of the API; lists no data",
     "api:openapi-json": "OpenAPI schema of the API (DESIGN.md: /api/openapi.json); no data",
     "api:openapi-view": "interactive API documentation page; no data",
+    "party:member_public": "linkage board QR page: less than the posted board shows",
 }
 
 # URL names with no governed data behind them; the reason is the documentation.

@@ -2,7 +2,7 @@
 
 The board hangs at linked doors and in the service centre, so it carries only masked personal
 data: household heads as 张*, the contact phone as 138****5678. The QR code leads to the
-member's page on the platform.
+member's public page (`party:member_public`, no login).
 """
 
 from __future__ import annotations
@@ -28,9 +28,12 @@ MARGIN = 8 * mm
 
 
 def member_public_url(member: PartyMember) -> str:
-    """The absolute URL the board's QR code points to (the member's page)."""
+    """The absolute URL the board's QR code points to: the member's public page.
+
+    Residents scan it without an account, so it is the no-login page, not the staff page.
+    """
     base = settings.LIANXIN_PUBLIC_BASE_URL.rstrip("/")
-    return base + reverse("party:member_detail", kwargs={"public_id": member.public_id})
+    return base + reverse("party:member_public", kwargs={"public_id": member.public_id})
 
 
 def household_board_label(link: HouseholdLink) -> str:

@@ -61,6 +61,10 @@ class OrganisationForm(forms.Form):
         self.fields["unit"].queryset = selectors.unit_choices_for_org(actor, parent)
 
 
+class OrganisationRenameForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=100)
+
+
 class MemberForm(forms.Form):
     organisation = OrgChoiceField(
         label="所在党组织", queryset=PartyOrganisation.objects.none(), to_field_name="public_id"

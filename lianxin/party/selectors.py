@@ -134,6 +134,31 @@ def unit_choices_for_org(actor: Actor, parent: PartyOrganisation | None) -> Quer
     return units.filter(kind__in=["county", "township", "village"]).order_by("path")
 
 
+@dataclass
+class RetireBlockers:
+    members: list[PartyMember]
+    member_count: int
+    children: list[PartyOrganisation]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.member_count or self.children)
+
+
+def organisation_retire_blockers(org: PartyOrganisation, limit: int = 20) -> RetireBlockers:
+    """What stands in the way of retiring `org`: its members on the roll and active children.
+
+    The organisation came through a scoped selector, so its own members and children are
+    shown to the same viewer (the retire page lists them so they can be moved first).
+    """
+    members = org.members.filter(is_active=True).order_by("name", "id")
+    return RetireBlockers(
+        members=list(members[:limit]),
+        member_count=members.count(),
+        children=list(org.children.filter(is_active=True).order_by("name", "id")),
+    )
+
+
 # --- members -----------------------------------------------------------------------------
 
 
@@ -356,4 +381,65 @@ def resident_by_id_number(actor: Actor, id_number: str) -> Resident | None:
         .filter(id_number_digest=digest)
         .select_related("household__unit")
         .first()
+    )
+
+
+# --- the public member page (QR code on the linkage board) ---------------------------------
+
+PUBLIC_ACTIVITY_DAYS = 90
+
+
+@dataclass
+class MemberPublicCard:
+    """What a resident who scans the board sees: nothing beyond what the board prints."""
+
+    name: str
+    organisation_name: str
+    is_central_household: bool
+    phone_masked: str
+    buildings: list[str]
+    duty_counts: list[tuple[str, int]]
+    since: dt.date
+
+
+def member_public_card(public_id: Any, *, today: dt.date) -> MemberPublicCard | None:
+    """The public card of an active member, or None (the page answers 404).
+
+    Deliberately not scoped by an actor: the board hangs in a stairwell and its QR code is
+    meant for anyone. So this returns plain values, never model instances, and only building
+    names (no doors, no household heads). Three queries whatever the member's size.
+    """
+    ids = parse_uuids([str(public_id)])
+    if not ids:
+        return None
+    member = (
+        PartyMember.objects.filter(public_id=ids[0], is_active=True, organisation__is_active=True)
+        .select_related("organisation", "resident")
+        .first()
+    )
+    if member is None:
+        return None
+    buildings = list(
+        Unit.objects.filter(
+            households__party_links__member=member, households__party_links__is_active=True
+        )
+        .order_by("path")
+        .values_list("display_name", flat=True)
+        .distinct()
+    )
+    since = today - dt.timedelta(days=PUBLIC_ACTIVITY_DAYS)
+    counts = dict(
+        member.activities.filter(occurred_on__gt=since, occurred_on__lte=today)
+        .order_by()
+        .values_list("duty")
+        .annotate(n=Count("id"))
+    )
+    return MemberPublicCard(
+        name=member.name,
+        organisation_name=member.organisation.name,
+        is_central_household=member.is_central_household,
+        phone_masked=member.contact_phone_masked,
+        buildings=buildings,
+        duty_counts=[(d.label, counts.get(d.value, 0)) for d in Duty],
+        since=since,
     )

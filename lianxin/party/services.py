@@ -402,3 +402,73 @@ def linkage_activity_record(
         summary=summary,
         recorded_by_id=actor.user_id,
     )
+
+
+def _name_list(names: list[str], total: int) -> str:
+    # Messages name the blockers, but a branch with 80 members should not print all 80.
+    shown = "、".join(names)
+    return f"{shown} 等 {total} 个" if total > len(names) else shown
+
+
+@transaction.atomic
+def organisation_rename(
+    *, actor: Actor, organisation: PartyOrganisation, name: str
+) -> PartyOrganisation:
+    """Give an organisation a new name (e.g. after a reorganisation of the branch).
+
+    The old name stays in the audit trail (the update event records old and new values).
+    A retired organisation keeps the name it had.
+    """
+    _require(actor, MANAGE, organisation.unit.path, f"修改党组织「{organisation.name}」")
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("名称不能为空", field="name")
+    if len(name) > 100:
+        raise DomainError("名称不能超过 100 字", field="name")
+    if not organisation.is_active:
+        raise DomainError(f"党组织「{organisation.name}」已撤销，不能再改名", field="name")
+    if name == organisation.name:
+        return organisation
+    clash = PartyOrganisation.objects.filter(
+        name=name, parent_id=organisation.parent_id, unit_id=organisation.unit_id, is_active=True
+    ).exclude(pk=organisation.pk)
+    if clash.exists():
+        raise DomainError(
+            f"「{organisation.unit.display_name}」已有同名党组织「{name}」", field="name"
+        )
+    organisation.name = name
+    organisation.save(update_fields=["name"])
+    return organisation
+
+
+@transaction.atomic
+def organisation_retire(*, actor: Actor, organisation: PartyOrganisation) -> PartyOrganisation:
+    """Retire (撤销) an organisation. It stays in the database with its members' history.
+
+    Refused while it still has members on the roll or active sub-organisations: they must be
+    moved or retired first, and the message names them. The row is locked so a second
+    retirement at the same moment sees the first one's result.
+    """
+    _require(actor, MANAGE, organisation.unit.path, f"撤销党组织「{organisation.name}」")
+    locked = PartyOrganisation.objects.select_for_update().get(pk=organisation.pk)
+    if not locked.is_active:
+        raise DomainError(f"党组织「{organisation.name}」已撤销")
+    problems = []
+    members = list(
+        locked.members.filter(is_active=True).order_by("name", "id").values_list("name", flat=True)
+    )
+    if members:
+        problems.append(f"仍有在册党员 {_name_list(members[:5], len(members))}")
+    children = list(
+        locked.children.filter(is_active=True).order_by("name", "id").values_list("name", flat=True)
+    )
+    if children:
+        problems.append(f"仍有下级党组织 {_name_list(children[:5], len(children))}")
+    if problems:
+        raise DomainError(
+            f"党组织「{organisation.name}」{'；'.join(problems)}，请先转出党员或撤销下级党组织"
+        )
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    organisation.is_active = False
+    return locked

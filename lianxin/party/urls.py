@@ -15,4 +15,8 @@ urlpatterns = [
     path("organisations/", views.org_list, name="org_list"),
     path("organisations/new/", views.org_create, name="org_create"),
     path("organisations/<uuid:public_id>/", views.org_detail, name="org_detail"),
+    path("organisations/<uuid:public_id>/edit/", views.org_edit, name="org_edit"),
+    path("organisations/<uuid:public_id>/retire/", views.org_retire, name="org_retire"),
+    # Public, no login: the page behind the QR code on the linkage board.
+    path("m/<uuid:public_id>/", views.member_public, name="member_public"),
 ]

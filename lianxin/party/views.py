@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -32,6 +32,7 @@ from lianxin.party.forms import (
     MemberFilterForm,
     MemberForm,
     OrganisationForm,
+    OrganisationRenameForm,
 )
 from lianxin.party.models import Duty, PartyMember
 from lianxin.party.services import LINKAGE, MANAGE
@@ -304,6 +305,14 @@ def member_board_pdf(request: HttpRequest, public_id: Any) -> HttpResponse:
     return response
 
 
+def member_public(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """No login: what a resident sees after scanning the QR code on the linkage board."""
+    card = selectors.member_public_card(public_id, today=timezone.localdate())
+    if card is None:
+        raise Http404("未找到该党员")
+    return render(request, "party/member_public.html", {"card": card})
+
+
 # --- activities --------------------------------------------------------------------------
 
 
@@ -398,3 +407,48 @@ def org_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已设立党组织 {org.name}")
             return redirect("party:org_detail", public_id=org.public_id)
     return render(request, "party/org_form.html", {"form": form, "parent": parent})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
+    actor = request.actor
+    org = selectors.organisation_get(actor, public_id)
+    _need(actor, MANAGE, org.unit.path)
+    form = OrganisationRenameForm(request.POST or None, initial={"name": org.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_rename(
+                actor=actor, organisation=org, name=form.cleaned_data["name"]
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"已保存党组织 {org.name}")
+            return redirect("party:org_detail", public_id=org.public_id)
+    return render(request, "party/org_edit.html", {"form": form, "org": org})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_retire(request: HttpRequest, public_id: Any) -> HttpResponse:
+    actor = request.actor
+    org = selectors.organisation_get(actor, public_id)
+    _need(actor, MANAGE, org.unit.path)
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("confirm") != "1":
+                raise DomainError("请勾选确认后再撤销")
+            services.organisation_retire(actor=actor, organisation=org)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, f"已撤销党组织 {org.name}")
+            return redirect("party:org_detail", public_id=org.public_id)
+    return render(
+        request,
+        "party/org_retire.html",
+        {"org": org, "error": error, "blockers": selectors.organisation_retire_blockers(org)},
+        status=400 if error else 200,
+    )

@@ -750,7 +750,9 @@ class ImportOutcome:
 
 def _progress(job: ImportJob, **fields: Any) -> None:
     # A plain UPDATE, committed at once outside the write transaction, so the page polling
-    # the job sees it; not audited (progress is not a change of governed data).
+    # the job sees it; not audited (progress is not a change of governed data). `updated_at`
+    # moves with every progress write: `import_jobs_recover_stale` reads it as a heartbeat.
+    fields.setdefault("updated_at", timezone.now())
     ImportJob.objects.filter(pk=job.pk).update(**fields)
     for k, v in fields.items():
         setattr(job, k, v)
@@ -797,7 +799,7 @@ def run_import_job(job_id: int, *, channel: str = "task") -> ImportJob:
     A job runs once: it is claimed by moving it out of `pending` with a compare-and-set.
     """
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
-        status=ImportJob.Status.VALIDATING, started_at=timezone.now()
+        status=ImportJob.Status.VALIDATING, started_at=timezone.now(), updated_at=timezone.now()
     )
     job = ImportJob.objects.select_related("unit", "created_by").get(pk=job_id)
     if not claimed:

@@ -589,3 +589,52 @@ def import_job_create(
         job_pk = job.pk
         transaction.on_commit(lambda: import_job_task(job_pk))
     return job
+
+
+STALE_IMPORT_MESSAGE = "后台任务中断，未写入任何数据，请重新提交"
+
+
+def import_jobs_recover_stale(*, older_than_minutes: int = 30) -> int:
+    """Mark running import jobs whose worker died as failed; returns how many were marked.
+
+    A job's progress writes move `updated_at` (see `imports._progress`), so a job validating
+    or writing with no progress for `older_than_minutes` has lost its worker. Its rows were
+    written in one transaction that the dead worker never committed, so nothing was applied
+    and the user only has to submit the file again. Each job is marked with a compare-and-set
+    on status and timestamp, so a job that reports progress meanwhile is left alone.
+    """
+    cutoff = timezone.now() - dt.timedelta(minutes=older_than_minutes)
+    running = (ImportJob.Status.VALIDATING, ImportJob.Status.WRITING)
+    stale = list(
+        ImportJob.objects.filter(status__in=running, updated_at__lt=cutoff).select_related("unit")
+    )
+    marked = 0
+    for job in stale:
+        now = timezone.now()
+        with transaction.atomic():
+            changed = ImportJob.objects.filter(
+                pk=job.pk, status=job.status, updated_at=job.updated_at
+            ).update(
+                status=ImportJob.Status.FAILED,
+                rows_written=0,
+                message=STALE_IMPORT_MESSAGE,
+                finished_at=now,
+                updated_at=now,
+            )
+            if not changed:
+                continue
+            # The job's end lands in the audit trail like any finished import (one summary).
+            audit_record(
+                action=AuditEvent.Action.IMPORT,
+                object_type="people.importjob",
+                object_id=str(job.public_id),
+                object_repr=f"导入中断：{job.original_name}"[:200],
+                changes={
+                    "kind": job.kind,
+                    "status": {"old": job.status, "new": ImportJob.Status.FAILED},
+                    "reason": "stale",
+                },
+                scope_path=job.unit.path,
+            )
+        marked += 1
+    return marked

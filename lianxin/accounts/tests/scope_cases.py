@@ -81,6 +81,19 @@ def user_password_reset(world) -> ScopeSetup:  # noqa: ANN001
     return ScopeSetup(kwargs={"public_id": _grid_member(world).public_id})
 
 
+def user_deactivate(world) -> ScopeSetup:  # noqa: ANN001
+    return ScopeSetup(
+        kwargs={"public_id": _grid_member(world).public_id}, data={"reason": "调离本村"}
+    )
+
+
+def user_reactivate(world) -> ScopeSetup:  # noqa: ANN001
+    user = _grid_member(world)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return ScopeSetup(kwargs={"public_id": user.public_id}, data={"reason": "重新上岗"})
+
+
 def token_list(world) -> ScopeSetup:  # noqa: ANN001
     from lianxin.accounts.services import api_token_issue
 
@@ -131,6 +144,22 @@ SCOPE_CASES: list[ScopeCase] = [
         user_password_reset,
         method="post",
         expect_inside=(200,),
+        **_MANAGER,
+    ),
+    ScopeCase("accounts:user_deactivate", user_deactivate, **_MANAGER),
+    ScopeCase(
+        "accounts:user_deactivate",
+        user_deactivate,
+        method="post",
+        expect_inside=(302,),
+        **_MANAGER,
+    ),
+    ScopeCase("accounts:user_reactivate", user_reactivate, **_MANAGER),
+    ScopeCase(
+        "accounts:user_reactivate",
+        user_reactivate,
+        method="post",
+        expect_inside=(302,),
         **_MANAGER,
     ),
     ScopeCase("accounts:token_list", token_list, **_TOKENS),

@@ -80,6 +80,21 @@ def org_list_setup(w: Any) -> ScopeSetup:
     return ScopeSetup(marker="迎秀一网格党支部戊")
 
 
+def org_in_village(w: Any) -> ScopeSetup:
+    org = make_org(w.village, name="迎秀社区党委庚", kind=OrgKind.COMMITTEE)
+    return ScopeSetup(kwargs={"public_id": org.public_id}, marker="迎秀社区党委庚")
+
+
+def org_rename_post(w: Any) -> ScopeSetup:
+    org = make_org(w.village, name="迎秀社区党委辛", kind=OrgKind.COMMITTEE)
+    return ScopeSetup(kwargs={"public_id": org.public_id}, data={"name": "迎秀社区党委（新）"})
+
+
+def org_retire_post(w: Any) -> ScopeSetup:
+    org = make_org(w.village, name="迎秀社区党委壬", kind=OrgKind.COMMITTEE)
+    return ScopeSetup(kwargs={"public_id": org.public_id}, data={"confirm": "1"})
+
+
 # The API answers JSON with \u escapes, so API markers are public ids, not Chinese names.
 def api_member(w: Any) -> ScopeSetup:
     member = _grid_member(w)
@@ -116,6 +131,10 @@ SCOPE_CASES: list[ScopeCase] = [
     ScopeCase("party:org_list", org_list_setup, **GRID),
     ScopeCase("party:org_detail", org_in_grid, **GRID),
     ScopeCase("party:org_create", village_org_marker, **VILLAGE, note="parent choices"),
+    ScopeCase("party:org_edit", org_in_village, **VILLAGE),
+    ScopeCase("party:org_edit", org_rename_post, **VILLAGE, method="post", expect_inside=(302,)),
+    ScopeCase("party:org_retire", org_in_village, **VILLAGE),
+    ScopeCase("party:org_retire", org_retire_post, **VILLAGE, method="post", expect_inside=(302,)),
     ScopeCase("api:party_member_list", api_member_list, **GRID, api=True),
     ScopeCase("api:party_member_detail", api_member, **GRID, api=True),
     ScopeCase("api:party_organisation_list", api_org_list, **GRID, api=True),

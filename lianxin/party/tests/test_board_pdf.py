@@ -99,7 +99,7 @@ def test_board_qr_points_to_the_member_page(settings, world, board_member) -> No
     settings.LIANXIN_PUBLIC_BASE_URL = "https://lianxin.example.cn/"
     assert (
         member_public_url(board_member)
-        == f"https://lianxin.example.cn/party/members/{board_member.public_id}/"
+        == f"https://lianxin.example.cn/party/m/{board_member.public_id}/"
     )
 
 
