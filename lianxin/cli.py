@@ -226,6 +226,29 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from lianxin.core.backup import BackupError, backup_create
+
+    try:
+        print(backup_create(Path(args.output)).summary())
+    except BackupError as exc:
+        print(f"错误: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from lianxin.core.backup import BackupError, backup_restore
+
+    _migrate()
+    try:
+        print(backup_restore(Path(args.archive), force=args.force))
+    except BackupError as exc:
+        print(f"错误: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 # --- parser ----------------------------------------------------------------------------------
 
 
@@ -285,6 +308,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", required=True)
     p.add_argument("--unit", required=True)
     p.add_argument("--user", required=True)
+
+    p = add("backup", cmd_backup, "备份数据库与上传文件到一个归档文件")
+    p.add_argument("--output", "-o", required=True, help="归档文件路径，如 lianxin-20261122.tar.gz")
+
+    p = add("restore", cmd_restore, "从备份归档恢复数据库与上传文件")
+    p.add_argument("archive")
+    p.add_argument("--force", action="store_true", help="覆盖已有数据的数据库")
 
     p = add("createadmin", cmd_createadmin, "创建系统管理员账号")
     p.add_argument("username")

@@ -122,6 +122,31 @@ def household_residents(*, household: Household) -> QuerySet:
     )
 
 
+def household_linking_member(*, actor: Actor, household: Household) -> dict | None:
+    """The party member who links this household (联户党员), or None; one query.
+
+    Read through the reverse relation `household.party_links` (party.HouseholdLink) so people
+    does not import party, which comes after it. Shown only to actors who may see party data
+    at the household; `member_visible` says whether the member's own page is in their scope
+    (the member's organisation may sit above the household's grid).
+    """
+    if not actor.can(Perm.PARTY_VIEW, household.unit.path):
+        return None
+    link = (
+        household.party_links.filter(is_active=True)
+        .select_related("member__organisation__unit", "member__resident")
+        .first()
+    )
+    if link is None:
+        return None
+    member = link.member
+    return {
+        "member": member,
+        "phone_masked": member.contact_phone_masked,
+        "member_visible": actor.can(Perm.PARTY_VIEW, member.organisation.unit.path),
+    }
+
+
 # --- residents ----------------------------------------------------------------------------------
 
 

@@ -89,6 +89,7 @@ def household_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         {
             "household": household,
             "residents": selectors.household_residents(household=household),
+            "linking": selectors.household_linking_member(actor=actor, household=household),
             "can_manage": actor.can(Perm.PEOPLE_MANAGE, path) and household.is_active,
         },
     )

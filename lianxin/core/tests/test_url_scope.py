@@ -109,13 +109,19 @@ def test_scope_case(world, case: ScopeCase) -> None:  # noqa: ANN001
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.url_name}[{c.method}{'-api' if c.api else ''}]")
+@pytest.mark.parametrize(
+    "case", CASES, ids=lambda c: f"{c.url_name}[{c.method}{'-api' if c.api else ''}]"
+)
 def test_anonymous_is_turned_away(world, case: ScopeCase) -> None:  # noqa: ANN001
     """Without a session or token every non-public URL sends to login (pages) or 401 (API)."""
     setup = case.setup(world)
     url = reverse(case.url_name, kwargs=setup.kwargs)
-    response = getattr(Client(), case.method)(url, setup.query if case.method == "get" else setup.data)
+    response = getattr(Client(), case.method)(
+        url, setup.query if case.method == "get" else setup.data
+    )
     if case.api:
         assert response.status_code == 401
     else:
-        assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+        assert response.status_code == 302 and response["Location"].startswith(
+            reverse("accounts:login")
+        )

@@ -413,3 +413,41 @@ def test_export_cli_writes_masked_file(world, tmp_path, capsys) -> None:  # noqa
         )
         == 2
     )
+
+
+@pytest.mark.django_db
+def test_household_detail_shows_the_linking_party_member_masked(world) -> None:  # noqa: ANN001
+    # Party test factories are imported here, not at module level: people comes before party.
+    from lianxin.party.tests.factories import make_link, make_member, make_org
+
+    h = make_household(world.building)
+    make_resident(h)
+    url = _url("household_detail", h)
+    client = world.client("village_staff")
+    unlinked = _count_queries(client, url)
+    assert "联户党员" not in client.get(url).content.decode()
+
+    member = make_member(make_org(world.village), name="刘联户", phone="13812345678")
+    make_link(member, h)
+    page = client.get(url).content.decode()
+    assert "联户党员" in page and "刘联户" in page
+    assert reverse("party:member_detail", kwargs={"public_id": member.public_id}) in page
+    assert "138****5678" in page and "13812345678" not in page
+    # One query for the link whether or not there is one, and none per resident.
+    assert _count_queries(client, url) == unlinked
+    for _ in range(4):
+        make_resident(h)
+    assert _count_queries(client, url) == unlinked
+
+
+@pytest.mark.django_db
+def test_household_detail_names_a_member_outside_scope_without_linking(world) -> None:  # noqa: ANN001
+    from lianxin.party.tests.factories import make_link, make_member, make_org
+
+    h = make_household(world.building)
+    # The member's organisation sits at the street, above the grid worker's scope.
+    member = make_member(make_org(world.street), name="街道党员")
+    make_link(member, h)
+    page = world.client("grid_worker").get(_url("household_detail", h)).content.decode()
+    assert "街道党员" in page
+    assert reverse("party:member_detail", kwargs={"public_id": member.public_id}) not in page
