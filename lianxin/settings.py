@@ -20,7 +20,7 @@ def env_str(name: str, default: str = "") -> str:
 
 def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
-    if raw in (None, ""):
+    if not raw:  # unset or empty
         return default
     try:
         return int(raw)
@@ -30,14 +30,14 @@ def env_int(name: str, default: int) -> int:
 
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
-    if raw in (None, ""):
+    if not raw:  # unset or empty
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
-    if raw in (None, ""):
+    if not raw:  # unset or empty
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
 

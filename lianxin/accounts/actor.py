@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lianxin.accounts.permissions import ROLE_PERMISSIONS, ROLE_WORKBENCH
 from lianxin.core.scope import collapse_paths, path_in_scope
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from lianxin.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,9 @@ class Actor:
     _cache: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def for_user(cls, user: object, *, current_post: str | None = None) -> Actor:
+    def for_user(
+        cls, user: User | AnonymousUser | None, *, current_post: str | None = None
+    ) -> Actor:
         """The user's active posts; `current_post` (a post public_id) becomes the primary one.
 
         The primary post decides the workbench and the post named in the audit trail; the

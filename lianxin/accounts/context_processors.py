@@ -37,7 +37,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if actor is None or not actor.is_authenticated:
         return {"nav_items": [], "actor": actor}
     current = request.path
-    items = []
+    items: list[dict[str, Any]] = []
     for perm, url_name, label in NAV_ITEMS:
         href = _href(url_name)
         if href and actor.can(perm) and all(i["href"] != href for i in items):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 
@@ -11,6 +11,9 @@ from lianxin.accounts.actor import Actor
 from lianxin.accounts.passwords import CharacterClassValidator
 from lianxin.accounts.permissions import Role
 from lianxin.core.errors import DomainError
+
+if TYPE_CHECKING:
+    from lianxin.accounts.models import Department, User
 
 
 def add_domain_error(form: forms.Form, exc: DomainError) -> None:
@@ -38,7 +41,8 @@ class PasswordChangeForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("new_password") and data.get("new_password") != data.get(
             "new_password_confirm"
         ):
@@ -60,7 +64,7 @@ class _UnitCodeField(forms.CharField):
 class _PostFields(forms.Form):
     role = forms.ChoiceField(label="角色", choices=[("", "请选择"), *Role.choices])
     unit = _UnitCodeField()
-    department = forms.ModelChoiceField(
+    department: forms.ModelChoiceField[Department] = forms.ModelChoiceField(
         label="所属部门",
         queryset=None,
         required=False,
@@ -74,8 +78,9 @@ class _PostFields(forms.Form):
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.actor = actor
-        self.fields["department"].queryset = selectors.departments_grantable(actor)
-        self.fields["department"].empty_label = "（无）"
+        department = cast(forms.ModelChoiceField, self.fields["department"])
+        department.queryset = selectors.departments_grantable(actor)
+        department.empty_label = "（无）"
 
     def clean_unit(self) -> Any:
         code = self.cleaned_data.get("unit", "")
@@ -124,18 +129,23 @@ class PostCreateForm(_PostFields):
     )
 
 
+class _AccountChoiceField(forms.ModelChoiceField):
+    """Accounts shown as "name (username)"."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.full_name or obj.username}（{obj.username}）"
+
+
 class TokenCreateForm(forms.Form):
-    user = forms.ModelChoiceField(
+    user: forms.ModelChoiceField[User] = _AccountChoiceField(
         label="接口账号", queryset=None, to_field_name="public_id", empty_label="请选择"
     )
     name = forms.CharField(label="用途", max_length=100, help_text="如：区大数据中心每日同步")
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = selectors.integration_accounts(actor)
-        self.fields["user"].label_from_instance = lambda u: (
-            f"{u.full_name or u.username}（{u.username}）"
-        )
+        user = cast(forms.ModelChoiceField, self.fields["user"])
+        user.queryset = selectors.integration_accounts(actor)
 
 
 class UserFilterForm(forms.Form):

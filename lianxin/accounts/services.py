@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -24,6 +25,9 @@ from lianxin.accounts.permissions import ROLE_UNIT_KINDS, Perm, Role
 from lianxin.audit.models import AuditEvent
 from lianxin.audit.services import audit_record
 from lianxin.core.errors import DomainError, PermissionDenied
+
+if TYPE_CHECKING:
+    from lianxin.territory.models import Unit
 
 
 class LoginRefused(DomainError):
@@ -284,8 +288,13 @@ def user_reactivate(*, actor: Actor, user: User, reason: str) -> None:
 # --- users and posts -------------------------------------------------------------------------
 
 
-def _check_post(*, actor: Actor, role: str, unit: object, department: Department | None) -> None:
-    """A post is a role at a unit of a kind that role may hold, inside the granter's scope."""
+def _check_post(
+    *, actor: Actor, role: str, unit: Unit | None, department: Department | None
+) -> Unit:
+    """A post is a role at a unit of a kind that role may hold, inside the granter's scope.
+
+    Returns the unit, now known to be there.
+    """
     if role not in Role.values:
         raise DomainError("请选择角色", field="role")
     role_label = Role(role).label
@@ -308,6 +317,7 @@ def _check_post(*, actor: Actor, role: str, unit: object, department: Department
             raise DomainError("所选部门不在该单元", field="department")
     elif department is not None:
         raise DomainError("只有职能部门人员需要选择部门", field="department")
+    return unit
 
 
 @transaction.atomic
@@ -316,13 +326,13 @@ def post_create(
     actor: Actor,
     user: User,
     role: str,
-    unit: object,
+    unit: Unit | None,
     department: Department | None = None,
     title: str = "",
     started_on: dt.date | None = None,
 ) -> Post:
     """Give a user a post (a role at a unit) inside the granter's scope."""
-    _check_post(actor=actor, role=role, unit=unit, department=department)
+    unit = _check_post(actor=actor, role=role, unit=unit, department=department)
     if Post.objects.filter(user=user, role=role, unit=unit, is_active=True).exists():
         raise DomainError("该用户已在此单元担任该角色", field="role")
     return Post.objects.create(
@@ -355,7 +365,7 @@ def user_create(
     username: str,
     full_name: str,
     role: str,
-    unit: object,
+    unit: Unit | None,
     password: str = "",
     department: Department | None = None,
     title: str = "",
@@ -379,7 +389,7 @@ def user_create(
         raise DomainError("该用户名已被使用", field="username")
     if not full_name:
         raise DomainError("请填写姓名或账号用途", field="full_name")
-    _check_post(actor=actor, role=role, unit=unit, department=department)
+    unit = _check_post(actor=actor, role=role, unit=unit, department=department)
     user = User(username=username, full_name=full_name, is_integration=is_integration)
     generated = ""
     if is_integration:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import cast
 from uuid import UUID
 
 from django.contrib import messages
@@ -38,6 +39,7 @@ from lianxin.accounts.middleware import (
     LAST_SEEN_KEY,
     password_change_required,
 )
+from lianxin.accounts.models import User
 from lianxin.accounts.permissions import ROLE_UNIT_KINDS, Perm, Role
 from lianxin.accounts.workbench import build_workbench
 from lianxin.audit.context import acting
@@ -45,11 +47,12 @@ from lianxin.audit.context import current as current_audit_context
 from lianxin.audit.models import AuditEvent
 from lianxin.audit.services import audit_record
 from lianxin.core.errors import DomainError
+from lianxin.core.http import ActorRequest
 
 PAGE_SIZE = 50
 
 
-def _require(request: HttpRequest, perm: str) -> None:
+def _require(request: ActorRequest, perm: str) -> None:
     if not request.actor.can(perm):
         raise PermissionDenied("您没有此项权限")
 
@@ -116,11 +119,12 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
     """The user's own password; also where a forced change (reset, expiry) lands."""
+    user = cast(User, request.user)  # @login_required: never AnonymousUser here
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.user_password_change(
-                user=request.user,
+                user=user,
                 current_password=form.cleaned_data["current_password"],
                 new_password=form.cleaned_data["new_password"],
             )
@@ -128,7 +132,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             add_domain_error(form, exc)
         else:
             # Keep this session; other sessions of the user end with the old password hash.
-            update_session_auth_hash(request, request.user)
+            update_session_auth_hash(request, user)
             messages.success(request, "密码已修改。")
             return redirect("accounts:home")
     return render(
@@ -142,7 +146,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: ActorRequest) -> HttpResponse:
     """Each role's workbench, for the current post."""
     actor = request.actor
     return render(
@@ -152,7 +156,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def post_switch(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def post_switch(request: ActorRequest, public_id: UUID) -> HttpResponse:
     """Make one of the user's own posts the current one (workbench, audit label)."""
     post = selectors.own_post_get(request.actor, public_id)
     request.session[CURRENT_POST_KEY] = str(post.public_id)
@@ -164,7 +168,7 @@ def post_switch(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 @login_required
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: ActorRequest) -> HttpResponse:
     _require(request, Perm.ACCOUNTS_MANAGE)
     form = UserFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
@@ -184,7 +188,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def user_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def user_detail(request: ActorRequest, public_id: UUID) -> HttpResponse:
     user = selectors.user_get(request.actor, public_id)
     return render(
         request,
@@ -197,7 +201,7 @@ def user_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-def _post_form_context(request: HttpRequest, form: object, **extra: object) -> dict[str, object]:
+def _post_form_context(request: ActorRequest, form: object, **extra: object) -> dict[str, object]:
     from lianxin.territory.models import UnitKind
 
     rules = [
@@ -215,7 +219,7 @@ def _post_form_context(request: HttpRequest, form: object, **extra: object) -> d
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: ActorRequest) -> HttpResponse:
     _require(request, Perm.ACCOUNTS_MANAGE)
     form = UserCreateForm(request.POST or None, actor=request.actor)
     if request.method == "POST" and form.is_valid():
@@ -249,7 +253,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def post_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def post_create(request: ActorRequest, public_id: UUID) -> HttpResponse:
     account = selectors.user_get(request.actor, public_id)
     form = PostCreateForm(request.POST or None, actor=request.actor)
     if request.method == "POST" and form.is_valid():
@@ -276,7 +280,7 @@ def post_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def post_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def post_end(request: ActorRequest, public_id: UUID) -> HttpResponse:
     post = selectors.post_get(request.actor, public_id)
     try:
         services.post_end(actor=request.actor, post=post)
@@ -289,7 +293,7 @@ def post_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def user_unlock(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def user_unlock(request: ActorRequest, public_id: UUID) -> HttpResponse:
     account = selectors.user_get(request.actor, public_id)
     try:
         services.user_unlock(actor=request.actor, user=account)
@@ -303,7 +307,7 @@ def user_unlock(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def user_password_reset(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def user_password_reset(request: ActorRequest, public_id: UUID) -> HttpResponse:
     """GET asks for confirmation; POST sets a temporary password and shows it once."""
     account = selectors.user_get(request.actor, public_id)
     if request.method == "POST":
@@ -319,7 +323,7 @@ def user_password_reset(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 def _account_status_change(
-    request: HttpRequest, public_id: UUID, *, deactivate: bool
+    request: ActorRequest, public_id: UUID, *, deactivate: bool
 ) -> HttpResponse:
     """GET shows the confirmation form; POST with a reason stops or restores the account."""
     account = selectors.user_get(request.actor, public_id)
@@ -343,13 +347,13 @@ def _account_status_change(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def user_deactivate(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def user_deactivate(request: ActorRequest, public_id: UUID) -> HttpResponse:
     return _account_status_change(request, public_id, deactivate=True)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def user_reactivate(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def user_reactivate(request: ActorRequest, public_id: UUID) -> HttpResponse:
     return _account_status_change(request, public_id, deactivate=False)
 
 
@@ -357,7 +361,7 @@ def user_reactivate(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 @login_required
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: ActorRequest) -> HttpResponse:
     _require(request, Perm.API_TOKENS)
     page = Paginator(selectors.token_list(request.actor), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -370,7 +374,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: ActorRequest) -> HttpResponse:
     """Issue a token for an integration account; the raw token is shown on this response only."""
     _require(request, Perm.API_TOKENS)
     initial = {}
@@ -395,7 +399,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def token_revoke(request: ActorRequest, public_id: UUID) -> HttpResponse:
     token = selectors.token_get(request.actor, public_id)
     try:
         services.api_token_revoke(actor=request.actor, token=token)

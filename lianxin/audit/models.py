@@ -68,6 +68,9 @@ class Audited(models.Model):
 
     AUDIT_SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
     AUDIT_SKIP_FIELDS: ClassVar[frozenset[str]] = frozenset({"updated_at", "created_at"})
+    # Field values as last loaded or saved (set by from_db and the post_save signal); the
+    # baseline audit_diff compares against. Not a column.
+    _audit_snapshot: dict[str, Any]
 
     class Meta:
         abstract = True

@@ -44,7 +44,9 @@ def _related_label(instance: models.Model, field: models.Field) -> str:
     Only a cached related object is used, so auditing never costs an extra query; without
     it the trail keeps the key alone.
     """
-    if not (field.many_to_one and field.is_cached(instance)):
+    if not (
+        field.many_to_one and isinstance(field, models.ForeignObject) and field.is_cached(instance)
+    ):
         return ""
     related = field.get_cached_value(instance)
     return str(related)[:100] if related is not None else ""

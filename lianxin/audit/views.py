@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from lianxin.audit.forms import EventFilterForm
@@ -14,12 +14,13 @@ from lianxin.audit.selectors import (
     event_search,
     object_type_labels,
 )
+from lianxin.core.http import ActorRequest
 
 PAGE_SIZE = 50
 
 
 @login_required
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: ActorRequest) -> HttpResponse:
     """Search the audit trail by user, object, action and time, within the actor's scope."""
     actor = request.actor
     if not actor.can(AUDIT_VIEW):

@@ -9,10 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.test import Client
 
 from lianxin.core.idnumber import make_id_number
+
+if TYPE_CHECKING:
+    # Only for annotations: core does not import accounts at runtime.
+    from lianxin.accounts.models import User
 
 PASSWORD = "Lianxin-Test-2026"
 
@@ -90,7 +95,7 @@ class World:
     building: object
     sibling_building: object
     department: object
-    users: dict[str, object] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
 
     def client(self, persona: str) -> Client:
         c = Client()

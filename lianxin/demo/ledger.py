@@ -12,6 +12,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from lianxin.accounts.models import User
 from lianxin.demo.grids import DemoGrid
 from lianxin.demo.register import BATCH, demo_uuid
 from lianxin.people.models import LedgerEntry, Resident, Visit, VulnerabilityTag
@@ -96,6 +97,7 @@ def _candidates(
     """(resident, tag code) pairs for one grid; a resident may carry two tags."""
     chosen: list[tuple[Resident, str]] = []
     for r in residents:
+        assert r.birth_date is not None  # the demo generator gives every resident one
         age = today.year - r.birth_date.year
         shape = shapes.get(r.household_id, "")
         if shape == "alone_elderly":
@@ -121,14 +123,14 @@ def build_ledger(
     grids: list[DemoGrid],
     *,
     shapes: dict[int, str],
-    workers: dict[int, object],
+    workers: dict[int, User],
     helpers_by_grid: dict[int, list[Resident]],
 ) -> LedgerResult:
     """Register vulnerable residents with a one-to-one helper, and their past visits."""
     tags = ensure_tags()
     result = LedgerResult()
     entries: list[LedgerEntry] = []
-    visit_plans: list[tuple[LedgerEntry, list[dt.date], object]] = []
+    visit_plans: list[tuple[LedgerEntry, list[dt.date], User | None]] = []
     for grid in grids:
         units = [b.unit.pk for b in grid.buildings]
         residents = list(Resident.objects.filter(household__unit__in=units).order_by("id"))

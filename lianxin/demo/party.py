@@ -11,7 +11,8 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from lianxin.demo.grids import DemoGrid
+from lianxin.accounts.models import User
+from lianxin.demo.grids import DemoBuilding, DemoGrid
 from lianxin.demo.register import BATCH, demo_uuid
 from lianxin.party.models import (
     Duty,
@@ -100,12 +101,12 @@ def build_party(
     today: dt.date,
     grids: list[DemoGrid],
     *,
-    recorders: dict[int, object],
+    recorders: dict[int, User],
 ) -> PartyResult:
     """Create the party tree, members, links and activities. `recorders`: grid pk → user."""
     result = PartyResult()
     committees: dict[int, PartyOrganisation] = {}
-    groups: list[tuple[PartyOrganisation, DemoGrid, object]] = []
+    groups: list[tuple[PartyOrganisation, DemoGrid, DemoBuilding]] = []
     for grid in grids:
         community = grid.community
         if community.pk not in committees:
@@ -144,6 +145,7 @@ def build_party(
             member_resident = _pick_member(rng, today, run, residents_by_household)
             if member_resident is None:
                 continue
+            assert member_resident.birth_date is not None  # _pick_member requires one
             age = today.year - member_resident.birth_date.year
             joined = today - dt.timedelta(days=rng.randint(365, max(366, (age - 19) * 365)))
             duty = ""

@@ -8,11 +8,11 @@ import datetime as dt
 import uuid
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from lianxin.core.crypto import mask_name
+from lianxin.core.http import ApiRequest
 from lianxin.party import selectors
 from lianxin.party.models import PartyMember
 
@@ -65,7 +65,7 @@ class MemberDetailOut(MemberOut):
 
 
 @router.get("/organisations", response=list[OrganisationOut], url_name="party_organisation_list")
-def organisation_list(request: HttpRequest) -> list[dict]:
+def organisation_list(request: ApiRequest) -> list[dict]:
     """Party organisations in scope, in tree order, with their active member counts."""
     nodes = selectors.organisation_tree(request.auth)
     parents = {n.org.pk: n.org.public_id for n in nodes}
@@ -87,7 +87,7 @@ def organisation_list(request: HttpRequest) -> list[dict]:
 @router.get("/members", response=list[MemberOut], url_name="party_member_list")
 @paginate(PageNumberPagination, page_size=50)
 def member_list(
-    request: HttpRequest, organisation: uuid.UUID | None = None
+    request: ApiRequest, organisation: uuid.UUID | None = None
 ) -> QuerySet[PartyMember]:
     """Members in scope, 50 a page; `organisation` includes its sub-organisations."""
     actor = request.auth
@@ -96,7 +96,7 @@ def member_list(
 
 
 @router.get("/members/{public_id}", response=MemberDetailOut, url_name="party_member_detail")
-def member_detail(request: HttpRequest, public_id: uuid.UUID) -> PartyMember:
+def member_detail(request: ApiRequest, public_id: uuid.UUID) -> PartyMember:
     """One member with linked households (masked head names) and activity counts per duty."""
     actor = request.auth
     member = selectors.member_get(actor, public_id)

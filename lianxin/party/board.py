@@ -7,6 +7,7 @@ member's public page (`party:member_public`, no login).
 
 from __future__ import annotations
 
+from typing import Any
 from xml.sax.saxutils import escape
 
 from django.conf import settings
@@ -78,7 +79,7 @@ def render_member_board(
     font = pdf.cjk_font()
     scale = 1.3 if big else 1.0
 
-    def style(name: str, size_pt: float, **kw: object) -> object:
+    def style(name: str, size_pt: float, **kw: Any) -> object:
         return pdf.paragraph_style(name, size=size_pt * scale, **kw)
 
     title_style = style("board-title", 20, alignment=TA_CENTER, textColor=colors.white)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -47,7 +47,7 @@ class OrganisationForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         orgs = selectors.organisation_list(actor, MANAGE)
-        self.fields["parent"].queryset = orgs
+        cast(forms.ModelChoiceField, self.fields["parent"]).queryset = orgs
         # The unit choices follow the parent (posted or preselected): its subtree, or the
         # county/township/village units in scope for a top-level organisation.
         raw_parent = self.data.get("parent") if self.is_bound else None
@@ -58,7 +58,8 @@ class OrganisationForm(forms.Form):
         if parent is not None and not self.is_bound:
             self.initial.setdefault("parent", parent.public_id)
             self.initial.setdefault("unit", parent.unit.public_id)
-        self.fields["unit"].queryset = selectors.unit_choices_for_org(actor, parent)
+        unit_field = cast(forms.ModelChoiceField, self.fields["unit"])
+        unit_field.queryset = selectors.unit_choices_for_org(actor, parent)
 
 
 class OrganisationRenameForm(forms.Form):
@@ -90,7 +91,8 @@ class MemberForm(forms.Form):
         self, *args: Any, actor: Actor, member: PartyMember | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = selectors.organisation_list(actor, MANAGE)
+        org_field = cast(forms.ModelChoiceField, self.fields["organisation"])
+        org_field.queryset = selectors.organisation_list(actor, MANAGE)
         if member is not None:
             # The stored values are never sent back to the browser: blank keeps them.
             self.fields["phone"].help_text = (
@@ -100,7 +102,7 @@ class MemberForm(forms.Form):
             )
             self.fields["resident_id_number"].help_text = (
                 f"已关联居民档案：{member.resident.name}（{member.resident.id_number_masked}）；留空则不修改"
-                if member.resident_id
+                if member.resident is not None
                 else "填写后关联辖区内已登记的居民档案"
             )
             self.fields["is_active"] = forms.BooleanField(
@@ -128,7 +130,7 @@ class ActivityForm(forms.Form):
 
     def __init__(self, *args: Any, links: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["household"].choices = [("", "不针对某一户")] + [
+        cast(forms.ChoiceField, self.fields["household"]).choices = [("", "不针对某一户")] + [
             (
                 str(link.household.public_id),
                 f"{link.household.unit.display_name} {link.household.address} "
@@ -153,7 +155,9 @@ class MemberFilterForm(forms.Form):
 
     def __init__(self, *args: Any, orgs: list[PartyOrganisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].choices = [("", "全部")] + [(str(o.public_id), o.name) for o in orgs]
+        cast(forms.ChoiceField, self.fields["org"]).choices = [("", "全部")] + [
+            (str(o.public_id), o.name) for o in orgs
+        ]
 
 
 class ActivityFilterForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -63,6 +63,11 @@ class PartyMember(Audited, PublicModel):
 
     SCOPE_PATH = "organisation__unit__path"
     SCOPE_VIEW_PERM = "party.view"
+    # Set on some instances by the code that loads them, not columns: the active link count
+    # (member_list annotation, API detail) and the API detail's households and duty counts.
+    link_count: int
+    households: list[dict[str, Any]]
+    duty_counts: dict[str, int]
     AUDIT_SECRET_FIELDS = frozenset({"phone_cipher", "phone_digest"})
 
     class Status(models.TextChoices):
@@ -123,7 +128,7 @@ class PartyMember(Audited, PublicModel):
         """The masked phone to show: the member's own contact phone, else the resident's."""
         if self.phone_masked:
             return self.phone_masked
-        return self.resident.phone_masked if self.resident_id else ""
+        return self.resident.phone_masked if self.resident is not None else ""
 
 
 class HouseholdLink(Audited, PublicModel):

@@ -8,7 +8,7 @@ change answers 403 with the reason.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -23,6 +23,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from lianxin.core.errors import DomainError
+from lianxin.core.http import ActorRequest
 from lianxin.core.pdf import PdfFontMissing
 from lianxin.party import selectors, services
 from lianxin.party.board import PAGE_SIZES, render_member_board
@@ -62,7 +63,7 @@ def _need(actor: Any, perm: str, path: str | None = None) -> None:
 
 
 @login_required
-def member_list(request: HttpRequest) -> HttpResponse:
+def member_list(request: ActorRequest) -> HttpResponse:
     actor = request.actor
     orgs = list(selectors.organisation_list(actor))
     form = MemberFilterForm(request.GET or None, orgs=orgs)
@@ -89,7 +90,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def member_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+def member_detail(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     member = selectors.member_get(actor, public_id)
     duty = request.GET.get("duty", "")
@@ -106,7 +107,7 @@ def member_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             "can_manage": actor.can(MANAGE, path),
             "can_record": actor.can(LINKAGE, path) and member.is_active,
             # The member's own home may lie outside the viewer's register scope.
-            "show_home": member.resident_id is not None
+            "show_home": member.resident is not None
             and actor.can("people.view", member.resident.household.unit.path),
         },
     )
@@ -134,10 +135,10 @@ def _member_kwargs(actor: Any, form: MemberForm) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_create(request: HttpRequest) -> HttpResponse:
+def member_create(request: ActorRequest) -> HttpResponse:
     actor = request.actor
     _need(actor, MANAGE)
-    initial = {"status": PartyMember.Status.FULL}
+    initial: dict[str, Any] = {"status": PartyMember.Status.FULL}
     if request.GET.get("org"):
         initial["organisation"] = request.GET["org"]
     form = MemberForm(request.POST or None, actor=actor, initial=initial)
@@ -155,7 +156,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
+def member_edit(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     member = selectors.member_get(actor, public_id)
     _need(actor, MANAGE, member.organisation.unit.path)
@@ -195,7 +196,7 @@ def member_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_links(request: HttpRequest, public_id: Any) -> HttpResponse:
+def member_links(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     member = selectors.member_get(actor, public_id)
     _need(actor, MANAGE, member.organisation.unit.path)
@@ -252,7 +253,7 @@ def member_links(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_create(request: HttpRequest, public_id: Any) -> HttpResponse:
+def activity_create(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     member = selectors.member_get(actor, public_id)
     _need(actor, LINKAGE, member.organisation.unit.path)
@@ -289,7 +290,7 @@ def activity_create(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 @login_required
-def member_board_pdf(request: HttpRequest, public_id: Any) -> HttpResponse:
+def member_board_pdf(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     member = selectors.member_get(actor, public_id)
     size = request.GET.get("size", "a5")
@@ -299,8 +300,9 @@ def member_board_pdf(request: HttpRequest, public_id: Any) -> HttpResponse:
     except PdfFontMissing as exc:
         return render(request, "party/pdf_unavailable.html", {"message": str(exc)}, status=503)
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        False, f"联户公示牌-{member.name}.pdf"
+    # Only None without a filename; with one it is always a header value.
+    response["Content-Disposition"] = cast(
+        str, content_disposition_header(False, f"联户公示牌-{member.name}.pdf")
     )
     return response
 
@@ -317,7 +319,7 @@ def member_public(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 @login_required
-def activity_list(request: HttpRequest) -> HttpResponse:
+def activity_list(request: ActorRequest) -> HttpResponse:
     actor = request.actor
     today = timezone.localdate()
     form = ActivityFilterForm(request.GET or None)
@@ -349,7 +351,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def org_list(request: HttpRequest) -> HttpResponse:
+def org_list(request: ActorRequest) -> HttpResponse:
     actor = request.actor
     return render(
         request,
@@ -359,7 +361,7 @@ def org_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def org_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+def org_detail(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     org = selectors.organisation_get(actor, public_id)
     today = timezone.localdate()
@@ -384,7 +386,7 @@ def org_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def org_create(request: HttpRequest) -> HttpResponse:
+def org_create(request: ActorRequest) -> HttpResponse:
     actor = request.actor
     _need(actor, MANAGE)
     parent = None
@@ -411,7 +413,7 @@ def org_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def org_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
+def org_edit(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     org = selectors.organisation_get(actor, public_id)
     _need(actor, MANAGE, org.unit.path)
@@ -431,7 +433,7 @@ def org_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def org_retire(request: HttpRequest, public_id: Any) -> HttpResponse:
+def org_retire(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     org = selectors.organisation_get(actor, public_id)
     _need(actor, MANAGE, org.unit.path)

@@ -12,10 +12,10 @@ import datetime as dt
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from lianxin.core.http import ApiRequest
 from lianxin.people import selectors
 from lianxin.people.models import Household, Resident
 
@@ -83,7 +83,7 @@ class HouseholdDetailOut(HouseholdOut):
 
 @router.get("/households", response=list[HouseholdOut], url_name="people_household_list")
 @paginate(PageNumberPagination, page_size=PAGE_SIZE)
-def household_list(request: HttpRequest, unit: UUID | None = None, q: str = "") -> Any:
+def household_list(request: ApiRequest, unit: UUID | None = None, q: str = "") -> Any:
     """Active households in the caller's scope, 50 a page; `unit` keeps its subtree; `q` is
     text in the address or head name, or a complete ID number or phone of a member."""
     return selectors.household_list(actor=request.auth, unit_public_id=unit, q=q)
@@ -92,7 +92,7 @@ def household_list(request: HttpRequest, unit: UUID | None = None, q: str = "") 
 @router.get(
     "/households/{uuid:public_id}", response=HouseholdDetailOut, url_name="people_household_detail"
 )
-def household_detail(request: HttpRequest, public_id: UUID) -> Any:
+def household_detail(request: ApiRequest, public_id: UUID) -> Any:
     """One household in scope with its residents (masked)."""
     household = selectors.household_get(actor=request.auth, public_id=public_id)
     residents = list(selectors.household_residents(household=household))
@@ -106,7 +106,7 @@ def household_detail(request: HttpRequest, public_id: UUID) -> Any:
 @router.get("/residents", response=list[ResidentOut], url_name="people_resident_list")
 @paginate(PageNumberPagination, page_size=PAGE_SIZE)
 def resident_list(
-    request: HttpRequest, unit: UUID | None = None, q: str = "", tag: str = "", age: str = ""
+    request: ApiRequest, unit: UUID | None = None, q: str = "", tag: str = "", age: str = ""
 ) -> Any:
     """Residents in scope, 50 a page, ID number and phone masked. Filters: `unit` (subtree),
     `q` (name, or complete ID number/phone), `tag` (ledger tag code), `age` (age band)."""
@@ -116,6 +116,6 @@ def resident_list(
 
 
 @router.get("/residents/{uuid:public_id}", response=ResidentOut, url_name="people_resident_detail")
-def resident_detail(request: HttpRequest, public_id: UUID) -> Any:
+def resident_detail(request: ApiRequest, public_id: UUID) -> Any:
     """One resident in scope, masked."""
     return selectors.resident_get(actor=request.auth, public_id=public_id)

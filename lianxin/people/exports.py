@@ -1,4 +1,5 @@
-"""Excel exports of the register: households, residents and (from the party app) members.
+"""Excel exports of the register: households, residents, the livelihood ledger and (from the
+party app) members.
 
 An exporter names its columns, the scoped queryset and how one row reads. The engine writes a
 write-only openpyxl workbook row by row from a server-side iterator into a spooled temporary
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from lianxin.accounts.permissions import Perm
@@ -137,6 +138,71 @@ class ResidentExporter(Exporter):
             r.id_number_masked,
             r.phone_masked,
             r.note,
+        ]
+
+
+@register_exporter
+class LedgerExporter(Exporter):
+    """The active ledger entries in the actor's export scope. Needs `people.export` (not just
+    `ledger.view`): the file leaves the system, so frontline roles look but do not export."""
+
+    kind = "ledger"
+    label = "民生台账"
+    order = 40
+    headers = (
+        "姓名",
+        "身份证号",
+        "楼栋",
+        "门牌",
+        "类别",
+        "帮扶人",
+        "走访周期（天）",
+        "登记日期",
+        "最近走访",
+        "下次走访截止",
+        "是否逾期",
+        "情况说明",
+    )
+
+    def queryset(self, actor: Actor, unit: Any | None) -> QuerySet:
+        from lianxin.people.models import LedgerEntry
+
+        today = timezone.localdate()
+        qs = (
+            LedgerEntry.objects.visible_to(actor, self.perm)
+            .visible_to(actor, Perm.LEDGER_VIEW)
+            .filter(is_active=True)
+        )
+        return (
+            _under(qs, "resident__household__unit__path", unit)
+            .select_related("tag", "resident__household__unit", "helper_user", "helper_resident")
+            .defer(
+                "resident__id_number_cipher",
+                "resident__phone_cipher",
+                "helper_resident__id_number_cipher",
+                "helper_resident__phone_cipher",
+            )
+            .annotate(
+                overdue=ExpressionWrapper(Q(next_visit_due__lt=today), output_field=BooleanField())
+            )
+            .order_by("resident__household__unit__path", "resident__household__address", "id")
+        )
+
+    def row(self, e: Any) -> list[Any]:
+        r = e.resident
+        return [
+            r.name,
+            r.id_number_masked,
+            r.household.unit.display_name,
+            r.household.address,
+            e.tag.name,
+            e.helper_label,
+            e.visit_interval_days,
+            e.started_on,
+            e.last_visit_on,
+            e.next_visit_due,
+            "是" if e.overdue else "否",
+            e.note,
         ]
 
 

@@ -4,7 +4,7 @@ the rules live in the services, whose `DomainError.field` is mapped back onto th
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from lianxin.core.errors import DomainError
 from lianxin.core.idnumber import InvalidIdNumber, parse_id_number
-from lianxin.people.models import ImportJob
+from lianxin.people.models import ImportJob, VulnerabilityTag
 from lianxin.people.services import MAX_VISIT_PHOTOS, RESIDENCE_TYPES, validate_phone
 
 KIND_LABELS = {"building": "楼栋", "grid": "网格", "village": "村/社区"}
@@ -57,7 +57,7 @@ class HouseholdForm(forms.Form):
 
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
+        cast(forms.ModelChoiceField, self.fields["unit"]).queryset = units
 
 
 def _clean_id(value: str) -> str:
@@ -131,7 +131,7 @@ class ResidentMoveForm(forms.Form):
 
 
 class LedgerEntryForm(forms.Form):
-    tag = forms.ModelChoiceField(
+    tag: forms.ModelChoiceField[VulnerabilityTag] = forms.ModelChoiceField(
         queryset=None, to_field_name="code", label="类别", empty_label="请选择"
     )
     helper = forms.ChoiceField(label="帮扶人", choices=())
@@ -151,8 +151,8 @@ class LedgerEntryForm(forms.Form):
         self, *args: Any, tags: Any, helpers: list[tuple[str, str]], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tag"].queryset = tags
-        self.fields["helper"].choices = [("", "请选择"), *helpers]
+        cast(forms.ModelChoiceField, self.fields["tag"]).queryset = tags
+        cast(forms.ChoiceField, self.fields["helper"]).choices = [("", "请选择"), *helpers]
 
 
 class LedgerEndForm(forms.Form):
@@ -208,8 +208,8 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: Any, kinds: list[tuple[str, str]], units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = kinds
-        self.fields["unit"].queryset = units
+        cast(forms.ChoiceField, self.fields["kind"]).choices = kinds
+        cast(forms.ModelChoiceField, self.fields["unit"]).queryset = units
         self.fields["file"].widget.attrs["accept"] = (
             ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )

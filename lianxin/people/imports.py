@@ -640,6 +640,290 @@ class ResidentImporter(Importer):
         )
 
 
+# --- livelihood ledger (民生台账) ---------------------------------------------------------------
+
+_ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
+HELPER_UNKNOWN = "找不到该帮扶人：请填写本辖区工作人员的账号，或在册党员的身份证号"
+
+
+@dataclass
+class LedgerRecord:
+    row: int
+    id_digest: str
+    name: str
+    tag: Any  # VulnerabilityTag
+    helper_kind: str  # "", "user" (username) or "resident" (ID digest)
+    helper_key: str
+    interval: int | None
+    started_on: dt.date
+    note: str
+    resident: Any = None  # set by check_file
+    helper_user: Any = None
+    helper_resident: Any = None
+
+
+@register
+class LedgerImporter(Importer):
+    """Registers residents already in the target unit into the ledger. The helper and interval
+    rules are those of `services.ledger_entry_create` (its `_check_helper`/`_check_interval`);
+    the helper stays optional here so a class list can be loaded before helpers are assigned."""
+
+    kind = "ledger"
+    label = "民生台账"
+    order = 40
+    perms = (Perm.PEOPLE_IMPORT, Perm.LEDGER_MANAGE)
+    columns = (
+        Column(
+            "身份证号",
+            "id_number",
+            required=True,
+            help="居民的18位身份证号；该居民须已在导入单元登记",
+            example="410883196001010015",
+            width=22,
+        ),
+        Column("姓名", "name", help="可不填；填写时须与登记的姓名一致", example="张建国", width=12),
+        Column(
+            "类别",
+            "tag",
+            required=True,
+            help="民生台账类别的名称或代码，如高龄老人、独居老人、低保户",
+            example="独居老人",
+            width=16,
+        ),
+        Column(
+            "帮扶人",
+            "helper",
+            help="可不填；本辖区工作人员的登录账号，或在册党员（本辖区居民）的身份证号",
+            example="",
+            width=22,
+        ),
+        Column(
+            "走访周期（天）",
+            "interval",
+            help="可不填，默认取类别的走访周期",
+            example="7",
+            width=12,
+        ),
+        Column(
+            "登记日期", "started_on", help="如 2024-03-01，可不填（默认今天）", example="", width=12
+        ),
+        Column("情况说明", "note", help="300字以内", example="", width=30),
+    )
+    notes = (
+        "只登记已在导入单元登记的居民；同一居民同一类别已在册的不会重复登记，会作为错误行报告。",
+        "第一次走访的截止日期为登记日期加走访周期。",
+    )
+
+    def begin(self, ctx: ImportContext) -> None:
+        from lianxin.people.models import VulnerabilityTag
+
+        tags = list(VulnerabilityTag.objects.filter(is_active=True).order_by("sort_order", "id"))
+        # "高龄老人（70岁以上）" is also found as "高龄老人": spreadsheets rarely carry the gloss.
+        short: dict[str, list[Any]] = {}
+        for t in tags:
+            short.setdefault(re.sub(r"[（(][^（(]*[）)]$", "", t.name).strip(), []).append(t)
+        ctx.cache["tags"] = (
+            {name: found[0] for name, found in short.items() if len(found) == 1}
+            | {t.name: t for t in tags}
+            | {t.code.lower(): t for t in tags}
+        )
+        ctx.cache["tag_names"] = "、".join(t.name for t in tags)
+
+    def parse_row(self, ctx: ImportContext, row: Row) -> LedgerRecord:
+        from lianxin.core.errors import DomainError
+        from lianxin.people.services import _check_interval
+
+        problems: list[tuple[str, str]] = []
+        h = self.header
+        parsed: ParsedId | None = None
+        if not row.text("id_number"):
+            problems.append((h("id_number"), MISSING))
+        else:
+            try:
+                parsed = parse_id_cell(row.raw("id_number"))
+            except ValueError as exc:
+                problems.append((h("id_number"), str(exc)))
+        tag_text = row.text("tag")
+        tag = ctx.cache["tags"].get(tag_text) or ctx.cache["tags"].get(tag_text.lower())
+        if not tag_text:
+            problems.append((h("tag"), MISSING))
+        elif tag is None:
+            problems.append((h("tag"), f"没有这个类别，应为：{ctx.cache['tag_names']}"))
+        helper_kind, helper_key = "", ""
+        helper_text = row.text("helper")
+        if helper_text:
+            raw = row.raw("helper")
+            # An ID number typed as an Excel number arrives as a float: explain, do not guess.
+            if _ID_LIKE.match(helper_text) or (isinstance(raw, float) and len(helper_text) > 14):
+                try:
+                    helper_kind, helper_key = "resident", parse_id_cell(raw).protected.digest
+                except ValueError as exc:
+                    problems.append((h("helper"), f"帮扶人身份证号有误：{exc}"))
+            else:
+                helper_kind, helper_key = "user", helper_text
+        interval: int | None = None
+        interval_text = row.text("interval")
+        if interval_text:
+            try:
+                interval = _check_interval(int(interval_text))
+            except ValueError:
+                problems.append((h("interval"), "走访周期应为整数天数"))
+            except DomainError as exc:
+                problems.append((h("interval"), exc.message))
+        started_on = ctx.today
+        try:
+            started_on = parse_date_cell(row.raw("started_on")) or ctx.today
+        except ValueError as exc:
+            problems.append((h("started_on"), str(exc)))
+        if started_on > ctx.today:
+            problems.append((h("started_on"), "登记日期不能晚于今天"))
+        note = row.text("note")
+        if len(note) > 300:
+            problems.append((h("note"), "情况说明不能超过300个字"))
+        name = row.text("name")
+        if problems:
+            raise RowRejected(problems)
+        assert parsed is not None
+        return LedgerRecord(
+            row=row.number,
+            id_digest=parsed.protected.digest,
+            name=name,
+            tag=tag,
+            helper_kind=helper_kind,
+            helper_key=helper_key,
+            interval=interval,
+            started_on=started_on,
+            note=note,
+        )
+
+    def check_file(
+        self, ctx: ImportContext, records: list[LedgerRecord]
+    ) -> dict[int, list[tuple[str, str]]]:
+        from lianxin.people.models import LedgerEntry
+
+        h = self.header
+        errors: dict[int, list[tuple[str, str]]] = {}
+        residents = _residents_by_digest(
+            Resident.objects.filter(household__unit__path__startswith=ctx.unit.path),
+            [r.id_digest for r in records],
+        )
+        for r in records:
+            r.resident = residents.get(r.id_digest)
+            if r.resident is None:
+                errors.setdefault(r.row, []).append(
+                    (h("id_number"), "该身份证号的居民未在本单元登记")
+                )
+            elif r.name and r.name != r.resident.name:
+                errors.setdefault(r.row, []).append((h("name"), "姓名与登记信息不一致"))
+        found = [r for r in records if r.resident is not None]
+        dup = duplicates_in_file(found, lambda r: (r.resident.pk, r.tag.pk), h("tag"), "居民与类别")
+        taken: set[tuple[int, int]] = set()
+        resident_ids = sorted({r.resident.pk for r in found})
+        for i in range(0, len(resident_ids), LOOKUP_CHUNK):
+            taken.update(
+                LedgerEntry.objects.filter(
+                    resident_id__in=resident_ids[i : i + LOOKUP_CHUNK], is_active=True
+                ).values_list("resident_id", "tag_id")
+            )
+        in_db = {
+            r.row: [(h("tag"), f"该居民已在“{r.tag.name}”类别中登记")]
+            for r in found
+            if (r.resident.pk, r.tag.pk) in taken
+        }
+        return merge_errors(errors, dup, in_db, self._check_helpers(ctx, found))
+
+    def _check_helpers(
+        self, ctx: ImportContext, records: list[LedgerRecord]
+    ) -> dict[int, list[tuple[str, str]]]:
+        """Resolve each helper as `selectors.resolve_helper` does (active account; resident in
+        the actor's people scope) and apply `services._check_helper`, once per distinct case."""
+        from lianxin.accounts.models import User
+        from lianxin.core.errors import DomainError
+        from lianxin.people.services import _check_helper
+
+        usernames = sorted({r.helper_key for r in records if r.helper_kind == "user"})
+        users = {u.username: u for u in User.objects.filter(username__in=usernames, is_active=True)}
+        members = _residents_by_digest(
+            Resident.objects.visible_to(ctx.actor, Perm.PEOPLE_VIEW),
+            [r.helper_key for r in records if r.helper_kind == "resident"],
+        )
+        header = self.header("helper")
+        errors: dict[int, list[tuple[str, str]]] = {}
+        verdicts: dict[tuple[Any, ...], str] = {}
+        for r in records:
+            if not r.helper_kind:
+                continue
+            if r.helper_kind == "user":
+                r.helper_user = users.get(r.helper_key)
+                helper = r.helper_user
+                memo = ("u", getattr(helper, "pk", None), r.resident.household.unit.path)
+            else:
+                r.helper_resident = members.get(r.helper_key)
+                helper = r.helper_resident
+                memo = ("r", getattr(helper, "pk", None), helper == r.resident)
+            if helper is None:
+                errors.setdefault(r.row, []).append((header, HELPER_UNKNOWN))
+                continue
+            if memo not in verdicts:
+                try:
+                    _check_helper(
+                        actor=ctx.actor,
+                        resident=r.resident,
+                        helper_user=r.helper_user,
+                        helper_resident=r.helper_resident,
+                    )
+                    verdicts[memo] = ""
+                except DomainError as exc:
+                    verdicts[memo] = exc.message
+            if verdicts[memo]:
+                errors.setdefault(r.row, []).append((header, verdicts[memo]))
+        return errors
+
+    def write(self, ctx: ImportContext, records: list[LedgerRecord]) -> dict[str, int]:
+        from lianxin.people.models import LedgerEntry
+
+        objs = []
+        for r in records:
+            days = r.interval or r.tag.default_visit_interval_days
+            objs.append(
+                LedgerEntry(
+                    resident_id=r.resident.pk,
+                    tag_id=r.tag.pk,
+                    helper_user=r.helper_user,
+                    helper_resident=r.helper_resident,
+                    visit_interval_days=days,
+                    started_on=r.started_on,
+                    next_visit_due=r.started_on + dt.timedelta(days=days),
+                    note=r.note,
+                )
+            )
+        LedgerEntry.objects.bulk_create(objs, batch_size=BULK_BATCH)
+        return {
+            "ledger_entries_created": len(objs),
+            "with_helper": sum(1 for r in records if r.helper_kind),
+        }
+
+    def summary_text(self, summary: dict[str, int]) -> str:
+        return (
+            f"新增台账 {summary.get('ledger_entries_created', 0)} 条"
+            f"（已指定帮扶人 {summary.get('with_helper', 0)} 条）"
+        )
+
+
+def _residents_by_digest(qs: Any, digests: Iterable[str]) -> dict[str, Resident]:
+    """Active residents of `qs` with these ID digests, with their unit, by digest."""
+    wanted = sorted(set(digests))
+    found: dict[str, Resident] = {}
+    for i in range(0, len(wanted), LOOKUP_CHUNK):
+        rows = (
+            qs.filter(id_number_digest__in=wanted[i : i + LOOKUP_CHUNK], is_active=True)
+            .select_related("household__unit")
+            .defer("id_number_cipher", "phone_cipher")
+        )
+        found.update({res.id_number_digest: res for res in rows})
+    return found
+
+
 # --- reading --------------------------------------------------------------------------------------
 
 

@@ -19,6 +19,10 @@ class Household(Audited, PublicModel):
 
     SCOPE_PATH = "unit__path"
     SCOPE_VIEW_PERM = "people.view"
+    # Set on some instances by the code that loads them, not columns: the number of active
+    # residents (list annotations, exports) and the residents (API household detail).
+    resident_count: int
+    residents_list: list[Resident]
 
     unit = models.ForeignKey(
         "territory.Unit",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -35,12 +36,16 @@ AGE_BANDS: dict[str, tuple[str, int, int | None]] = {
     "elderly80": ("80岁及以上", 80, None),
 }
 
+if TYPE_CHECKING:
+    from lianxin.accounts.models import User
+    from lianxin.territory.models import Unit
+
 
 def local_today() -> dt.date:
     return timezone.localdate()
 
 
-def unit_in_scope(actor: Actor, perm: str, public_id: object) -> object:
+def unit_in_scope(actor: Actor, perm: str, public_id: object) -> Unit:
     """A territory unit inside the actor's scope for `perm`, or Http404."""
     from lianxin.territory.models import Unit
 
@@ -407,7 +412,7 @@ def helper_choices(*, actor: Actor, resident: Resident) -> list[tuple[str, str]]
     return choices
 
 
-def resolve_helper(*, actor: Actor, value: str) -> tuple[object | None, Resident | None]:
+def resolve_helper(*, actor: Actor, value: str) -> tuple[User | None, Resident | None]:
     """Turn a ``u:``/``r:`` choice into (user, resident); unknown values raise Http404."""
     from lianxin.accounts.models import User
 

@@ -12,6 +12,7 @@ import io
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -45,6 +46,10 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # Refuse decompression bombs long before Pillow's own (warning-only) limit.
 MAX_PHOTO_PIXELS = 40_000_000
 MIN_VISIT_INTERVAL_DAYS, MAX_VISIT_INTERVAL_DAYS = 1, 366
+
+if TYPE_CHECKING:
+    from lianxin.accounts.models import User
+    from lianxin.territory.models import Unit
 
 
 def _today() -> dt.date:
@@ -125,7 +130,7 @@ def _check_address_free(*, unit: object, address: str, exclude_pk: int | None = 
 def household_create(
     *,
     actor: Actor,
-    unit: object,
+    unit: Unit,
     address: str,
     head_name: str = "",
     number: str = "",
@@ -151,7 +156,7 @@ def household_update(
     *,
     actor: Actor,
     household: Household,
-    unit: object,
+    unit: Unit,
     address: str,
     head_name: str = "",
     number: str = "",
@@ -334,7 +339,7 @@ def _check_helper(
     *,
     actor: Actor,
     resident: Resident,
-    helper_user: object | None,
+    helper_user: User | None,
     helper_resident: Resident | None,
 ) -> None:
     if helper_user is None and helper_resident is None:
@@ -380,7 +385,7 @@ def ledger_entry_create(
     actor: Actor,
     resident: Resident,
     tag: VulnerabilityTag,
-    helper_user: object | None = None,
+    helper_user: User | None = None,
     helper_resident: Resident | None = None,
     visit_interval_days: int | None = None,
     started_on: dt.date | None = None,
@@ -473,7 +478,7 @@ def clean_photo(upload: UploadedFile) -> CleanPhoto:
     try:
         with Image.open(io.BytesIO(raw)) as probe:
             probe.verify()
-        image = Image.open(io.BytesIO(raw))
+        image: Image.Image = Image.open(io.BytesIO(raw))
         if image.width * image.height > MAX_PHOTO_PIXELS:
             raise DomainError(f"照片“{name}”像素过大", field="photos")
         fmt = image.format
@@ -550,7 +555,7 @@ def import_job_create(
     *,
     actor: Actor,
     kind: str,
-    unit: object,
+    unit: Unit,
     mode: str,
     filename: str,
     content: bytes,
@@ -565,7 +570,8 @@ def import_job_create(
         raise DomainError("请选择导入类型", field="kind")
     if getattr(unit, "kind", None) not in IMPORT_UNIT_KINDS or not unit.is_active:
         raise DomainError("只能导入到在用的村/社区或网格", field="unit")
-    if not all(actor.can(p, unit.path) for p in importer.perms):
+    # An import is always somebody's (created_by): an anonymous actor holds no permission.
+    if actor.user_id is None or not all(actor.can(p, unit.path) for p in importer.perms):
         raise PermissionDenied("没有向该单元导入的权限", field="unit")
     if mode not in ImportJob.Mode.values:
         raise DomainError("请选择导入方式", field="mode")

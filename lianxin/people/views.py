@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,6 +22,7 @@ from lianxin.accounts.permissions import Perm
 from lianxin.audit.models import AuditEvent
 from lianxin.audit.services import audit_record
 from lianxin.core.errors import DomainError, PermissionDenied
+from lianxin.core.http import ActorRequest
 from lianxin.people import exports, imports, selectors, services
 from lianxin.people.forms import (
     HouseholdForm,
@@ -38,7 +40,7 @@ PAGE_SIZE = 50
 IMPORT_ERRORS_SHOWN = 200
 
 
-def _require_any(request: HttpRequest, perm: str) -> Any:
+def _require_any(request: ActorRequest, perm: str) -> Any:
     """The actor, when `perm` is granted somewhere; a 404 otherwise (never a 403)."""
     actor = request.actor
     if not actor.can(perm):
@@ -59,7 +61,7 @@ def _querystring_without_page(request: HttpRequest) -> str:
 
 
 @login_required
-def household_list(request: HttpRequest) -> HttpResponse:
+def household_list(request: ActorRequest) -> HttpResponse:
     actor = _require_any(request, Perm.PEOPLE_VIEW)
     q = request.GET.get("q", "").strip()
     unit = request.GET.get("unit") or None
@@ -79,7 +81,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def household_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+def household_detail(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     household = selectors.household_get(actor=actor, public_id=public_id)
     path = household.unit.path
@@ -97,7 +99,7 @@ def household_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def household_create(request: HttpRequest) -> HttpResponse:
+def household_create(request: ActorRequest) -> HttpResponse:
     actor = _require_any(request, Perm.PEOPLE_MANAGE)
     units = selectors.units_for_households(actor)
     form = HouseholdForm(
@@ -116,7 +118,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def household_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
+def household_edit(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     household = selectors.household_get(actor=actor, public_id=public_id, perm=Perm.PEOPLE_MANAGE)
     units = selectors.units_for_households(actor)
@@ -142,7 +144,7 @@ def household_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def household_move_out(request: HttpRequest, public_id: Any) -> HttpResponse:
+def household_move_out(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     household = selectors.household_get(actor=actor, public_id=public_id, perm=Perm.PEOPLE_MANAGE)
     form = MoveOutForm(request.POST or None)
@@ -161,7 +163,7 @@ def household_move_out(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 @login_required
-def resident_list(request: HttpRequest) -> HttpResponse:
+def resident_list(request: ActorRequest) -> HttpResponse:
     actor = _require_any(request, Perm.PEOPLE_VIEW)
     q = request.GET.get("q", "").strip()
     tag = request.GET.get("tag", "")
@@ -186,7 +188,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def resident_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+def resident_detail(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     resident = selectors.resident_get(actor=actor, public_id=public_id)
     path = resident.household.unit.path
@@ -208,7 +210,7 @@ def resident_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def resident_create(request: HttpRequest, public_id: Any) -> HttpResponse:
+def resident_create(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     household = selectors.household_get(actor=actor, public_id=public_id, perm=Perm.PEOPLE_MANAGE)
     form = ResidentForm(request.POST or None)
@@ -238,7 +240,7 @@ def resident_create(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def resident_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
+def resident_edit(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     resident = selectors.resident_get(actor=actor, public_id=public_id, perm=Perm.PEOPLE_MANAGE)
     initial = {"name": resident.name, "relation": resident.relation, "note": resident.note}
@@ -270,7 +272,7 @@ def resident_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def resident_move(request: HttpRequest, public_id: Any) -> HttpResponse:
+def resident_move(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     resident = selectors.resident_get(actor=actor, public_id=public_id, perm=Perm.PEOPLE_MANAGE)
     form = ResidentMoveForm(request.POST or None)
@@ -309,7 +311,7 @@ def resident_move(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def resident_reveal(request: HttpRequest, public_id: Any) -> HttpResponse:
+def resident_reveal(request: ActorRequest, public_id: Any) -> HttpResponse:
     """Show one plaintext value (ID number or phone) to a role allowed to see it; audited.
     Outsiders get 404 like every other page; insiders without the permission a refusal."""
     actor = request.actor
@@ -343,7 +345,7 @@ def resident_reveal(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 @login_required
-def ledger_list(request: HttpRequest) -> HttpResponse:
+def ledger_list(request: ActorRequest) -> HttpResponse:
     actor = _require_any(request, Perm.LEDGER_VIEW)
     tag = request.GET.get("tag", "")
     overdue = request.GET.get("overdue") == "1"
@@ -370,7 +372,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def ledger_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+def ledger_detail(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     entry = selectors.ledger_get(actor=actor, public_id=public_id)
     path = entry.resident.household.unit.path
@@ -389,7 +391,7 @@ def ledger_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ledger_create(request: HttpRequest, public_id: Any) -> HttpResponse:
+def ledger_create(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     resident = selectors.resident_get(actor=actor, public_id=public_id, perm=Perm.LEDGER_MANAGE)
     form = LedgerEntryForm(
@@ -425,7 +427,7 @@ def ledger_create(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ledger_end(request: HttpRequest, public_id: Any) -> HttpResponse:
+def ledger_end(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     entry = selectors.ledger_get(actor=actor, public_id=public_id, perm=Perm.LEDGER_MANAGE)
     form = LedgerEndForm(request.POST or None)
@@ -442,7 +444,7 @@ def ledger_end(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def visit_create(request: HttpRequest, public_id: Any) -> HttpResponse:
+def visit_create(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     entry = selectors.ledger_get(actor=actor, public_id=public_id, perm=Perm.LEDGER_VISIT)
     form = VisitForm(request.POST or None, request.FILES or None)
@@ -466,7 +468,7 @@ def visit_create(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 @login_required
-def visit_photo(request: HttpRequest, public_id: Any, number: int) -> HttpResponse:
+def visit_photo(request: ActorRequest, public_id: Any, number: int) -> FileResponse:
     """A visit photo, served only to those who may see the visit (photos are personal data)."""
     photo = selectors.visit_photo_get(actor=request.actor, visit_public_id=public_id, number=number)
     response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
@@ -482,7 +484,7 @@ def _import_kinds() -> list[tuple[str, str]]:
 
 
 @login_required
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: ActorRequest) -> HttpResponse:
     actor = _require_any(request, Perm.PEOPLE_IMPORT)
     return render(
         request,
@@ -500,7 +502,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_create(request: HttpRequest) -> HttpResponse:
+def import_create(request: ActorRequest) -> HttpResponse:
     actor = _require_any(request, Perm.PEOPLE_IMPORT)
     form = ImportForm(
         request.POST or None,
@@ -529,7 +531,7 @@ def import_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+def import_detail(request: ActorRequest, public_id: Any) -> HttpResponse:
     job = selectors.import_job_get(actor=request.actor, public_id=public_id)
     context = {
         "job": job,
@@ -548,14 +550,14 @@ def import_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 @login_required
-def import_errors(request: HttpRequest, public_id: Any) -> HttpResponse:
+def import_errors(request: ActorRequest, public_id: Any) -> FileResponse:
     job = selectors.import_job_get(actor=request.actor, public_id=public_id)
     content = imports.errors_workbook(job)
     return _xlsx_response(content, f"导入错误-{job.original_name.rsplit('.', 1)[0]}.xlsx")
 
 
 @login_required
-def import_file(request: HttpRequest, public_id: Any) -> HttpResponse:
+def import_file(request: ActorRequest, public_id: Any) -> HttpResponseBase:
     """The user's original file, kept for review. It holds plaintext ID numbers and phones,
     so it needs the reveal permission at the unit, and each download is audited."""
     actor = request.actor
@@ -579,7 +581,7 @@ def import_file(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 @login_required
-def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+def import_template(request: ActorRequest, kind: str) -> FileResponse:
     _require_any(request, Perm.PEOPLE_IMPORT)
     importer = imports.get_importer(kind)
     if importer is None:
@@ -588,7 +590,7 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @login_required
-def export(request: HttpRequest, kind: str) -> HttpResponse:
+def export(request: ActorRequest, kind: str) -> FileResponse:
     actor = request.actor
     exporter = exports.get_exporter(kind)
     if exporter is None or not actor.can(exporter.perm):
@@ -605,7 +607,7 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     return response
 
 
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+def _xlsx_response(content: bytes, filename: str) -> FileResponse:
     import io
 
     response = FileResponse(

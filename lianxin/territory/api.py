@@ -11,10 +11,10 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Q
-from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from lianxin.core.http import ApiRequest
 from lianxin.territory import selectors
 from lianxin.territory.models import Unit
 
@@ -42,21 +42,21 @@ class UnitOut(Schema):
 
     @staticmethod
     def resolve_parent_code(obj: Unit) -> str | None:
-        return obj.parent.code if obj.parent_id else None
+        return obj.parent.code if obj.parent is not None else None
 
     @staticmethod
     def resolve_parent_public_id(obj: Unit) -> UUID | None:
-        return obj.parent.public_id if obj.parent_id else None
+        return obj.parent.public_id if obj.parent is not None else None
 
     @staticmethod
     def resolve_merged_into_code(obj: Unit) -> str | None:
-        return obj.merged_into.code if obj.merged_into_id else None
+        return obj.merged_into.code if obj.merged_into is not None else None
 
 
 @router.get("/units", response=list[UnitOut], url_name="territory_unit_list")
 @paginate(PageNumberPagination, page_size=PAGE_SIZE)
 def unit_list(
-    request: HttpRequest, code: str = "", kind: str = "", q: str = "", active: bool | None = None
+    request: ApiRequest, code: str = "", kind: str = "", q: str = "", active: bool | None = None
 ) -> Any:
     """Units in the caller's scope, by path. `code` matches the short code or the 12-digit
     statistical code; `kind` filters by kind; `q` searches names."""
@@ -73,7 +73,7 @@ def unit_list(
 
 
 @router.get("/units/{uuid:public_id}", response=UnitOut, url_name="territory_unit_detail")
-def unit_detail(request: HttpRequest, public_id: UUID) -> Any:
+def unit_detail(request: ApiRequest, public_id: UUID) -> Any:
     """One unit in the caller's scope (404 outside it)."""
     return selectors.unit_get(request.auth, public_id)
 
@@ -82,7 +82,7 @@ def unit_detail(request: HttpRequest, public_id: UUID) -> Any:
     "/units/{uuid:public_id}/children", response=list[UnitOut], url_name="territory_unit_children"
 )
 @paginate(PageNumberPagination, page_size=PAGE_SIZE)
-def unit_children(request: HttpRequest, public_id: UUID, include_retired: bool = False) -> Any:
+def unit_children(request: ApiRequest, public_id: UUID, include_retired: bool = False) -> Any:
     """Children of a unit in the caller's scope, active ones unless `include_retired`."""
     unit = selectors.unit_get(request.auth, public_id)
     return selectors.unit_children(

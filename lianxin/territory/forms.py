@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -10,7 +10,7 @@ from lianxin.territory.models import ALLOWED_PARENT_KINDS, LOCAL_KINDS, Unit, Un
 
 
 def _unit_label(unit: Unit) -> str:
-    parent = unit.parent.display_name + " / " if unit.parent_id else ""
+    parent = unit.parent.display_name + " / " if unit.parent is not None else ""
     return f"{parent}{unit.display_name}（{unit.get_kind_display()}）"
 
 
@@ -26,7 +26,7 @@ class UnitCreateForm(forms.Form):
     def __init__(self, *args: Any, parent: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kinds = [k for k in UnitKind if k in LOCAL_KINDS and parent.kind in ALLOWED_PARENT_KINDS[k]]
-        self.fields["kind"].choices = [(k.value, k.label) for k in kinds]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [(k.value, k.label) for k in kinds]
         if len(kinds) == 1:
             self.fields["kind"].initial = kinds[0].value
 
@@ -58,7 +58,7 @@ class _ChooseUnitForm(forms.Form):
     def __init__(self, *args: Any, candidates: list[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.candidates = {str(u.public_id): u for u in candidates}
-        field = self.fields[self.choice_field]
+        field = cast(forms.ChoiceField, self.fields[self.choice_field])
         field.choices = [("", "请选择")] + [
             (pid, _unit_label(u)) for pid, u in self.candidates.items()
         ]

@@ -50,6 +50,8 @@ class Unit(Audited, PublicModel):
 
     SCOPE_PATH = "path"
     SCOPE_VIEW_PERM = PERM_VIEW
+    # Set by territory.views.browse for display, not a column.
+    household_count: int
 
     kind = models.CharField("类型", max_length=16, choices=UnitKind.choices, db_index=True)
     code = models.CharField("编码", max_length=40, unique=True)

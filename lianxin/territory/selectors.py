@@ -15,14 +15,14 @@ from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from lianxin.core.scope import Actor, path_q
+from lianxin.core.scope import Actor, ScopedQuerySet, path_q
 from lianxin.territory.models import ALLOWED_PARENT_KINDS, PERM_MANAGE, PERM_VIEW, Unit, UnitChange
 
 # How many candidates a move/merge form offers at most (the search root keeps them few).
 CANDIDATE_LIMIT = 500
 
 
-def _units() -> QuerySet[Unit]:
+def _units() -> ScopedQuerySet:
     return Unit.objects.select_related("parent", "merged_into")
 
 

@@ -40,7 +40,7 @@ from lianxin.territory.signals import unit_merged
 NAME_MAX = 100
 KIND_LABELS: dict[str, str] = dict(UnitKind.choices)
 # Prefix of the generated code of each local kind (see `_next_local_code`).
-LOCAL_CODE_PREFIX = {UnitKind.GRID: "G", UnitKind.BUILDING: "B"}
+LOCAL_CODE_PREFIX: dict[str, str] = {UnitKind.GRID: "G", UnitKind.BUILDING: "B"}
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def unit_rename(*, actor: Actor, unit: Unit, display_name: str, name: str | None
     unit.display_name = _clean_name(display_name or fallback, field="display_name", label="简称")
     if (unit.name, unit.display_name) == (before["name"], before["display_name"]):
         return unit
-    if unit.parent_id:
+    if unit.parent is not None:
         _check_name_free(parent=unit.parent, display_name=unit.display_name, exclude_pk=unit.pk)
     unit.save(update_fields=["name", "display_name", "updated_at"])
     _change(

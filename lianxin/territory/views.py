@@ -7,7 +7,7 @@ territory.manage, so someone who may only view gets 404 there too) and call one 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods
 
 from lianxin.core.errors import DomainError
+from lianxin.core.http import ActorRequest
 from lianxin.territory import selectors, services
 from lianxin.territory.forms import (
     UnitCreateForm,
@@ -55,7 +56,7 @@ def _child_rows(actor: Any, unit: Unit, *, include_retired: bool, page_number: s
 
 
 @login_required
-def browse(request: HttpRequest) -> HttpResponse:
+def browse(request: ActorRequest) -> HttpResponse:
     """The units of the actor's posts; with a single one, its children right away."""
     actor = request.actor
     roots = list(selectors.units_for_browse(actor))
@@ -71,7 +72,7 @@ def browse(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def unit_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+def unit_detail(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     unit = selectors.unit_get(actor, public_id)
     include_retired = request.GET.get("retired") == "1"
@@ -99,7 +100,7 @@ def unit_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 def _form_page(
-    request: HttpRequest,
+    request: ActorRequest,
     *,
     unit: Unit,
     form: Any,
@@ -135,7 +136,7 @@ def _data(request: HttpRequest) -> Any:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_create(request: HttpRequest, public_id: Any) -> HttpResponse:
+def unit_create(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     parent = selectors.unit_get(actor, public_id, perm=PERM_MANAGE)
     form = UnitCreateForm(_data(request), parent=parent)
@@ -157,7 +158,7 @@ def unit_create(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
+def unit_edit(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     unit = selectors.unit_get(actor, public_id, perm=PERM_MANAGE)
     form = UnitRenameForm(_data(request), unit=unit)
@@ -178,7 +179,7 @@ def unit_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_move(request: HttpRequest, public_id: Any) -> HttpResponse:
+def unit_move(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     unit = selectors.unit_get(actor, public_id, perm=PERM_MANAGE)
     form = UnitMoveForm(_data(request), candidates=list(selectors.unit_move_targets(actor, unit)))
@@ -195,7 +196,7 @@ def unit_move(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_merge(request: HttpRequest, public_id: Any) -> HttpResponse:
+def unit_merge(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     unit = selectors.unit_get(actor, public_id, perm=PERM_MANAGE)
     form = UnitMergeForm(_data(request), candidates=list(selectors.unit_merge_targets(actor, unit)))
@@ -208,14 +209,15 @@ def unit_merge(request: HttpRequest, public_id: Any) -> HttpResponse:
             actor=actor, source=unit, target=f.chosen(), note=f.cleaned_data["note"]
         ),
         success="“{unit}”已合并。",
-        redirect_to=lambda source: source.merged_into,
+        # unit_merge has just set merged_into on the source it returns.
+        redirect_to=lambda source: cast(Unit, source.merged_into),
         extra={"can_restructure": services.unit_can_restructure(actor, unit)},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_retire(request: HttpRequest, public_id: Any) -> HttpResponse:
+def unit_retire(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     unit = selectors.unit_get(actor, public_id, perm=PERM_MANAGE)
     form = UnitRetireForm(_data(request))
@@ -235,7 +237,7 @@ def unit_retire(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_restore(request: HttpRequest, public_id: Any) -> HttpResponse:
+def unit_restore(request: ActorRequest, public_id: Any) -> HttpResponse:
     actor = request.actor
     unit = selectors.unit_get(actor, public_id, perm=PERM_MANAGE)
     form = UnitRestoreForm(_data(request))

@@ -51,8 +51,8 @@ def _errors(job) -> set[tuple[int, str, str]]:  # noqa: ANN001
     return {(e["row"], e["column"], e["reason"]) for e in job.errors}
 
 
-def test_registry_discovers_the_three_kinds() -> None:
-    assert list(importers()) == ["households", "residents", "members"]
+def test_registry_discovers_every_kind() -> None:
+    assert list(importers()) == ["households", "residents", "members", "ledger"]
 
 
 @pytest.mark.django_db
