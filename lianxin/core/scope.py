@@ -23,6 +23,9 @@ class Actor(Protocol):
 
     user_id: int | None
 
+    @property
+    def post_label(self) -> str: ...
+
     def scope_paths(self, perm: str) -> tuple[str, ...]: ...
 
     def can(self, perm: str, path: str | None = None) -> bool: ...

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from lianxin.accounts.permissions import Perm
@@ -320,17 +320,19 @@ def merge_errors(*parts: dict[int, list[tuple[str, str]]]) -> dict[int, list[tup
     return out
 
 
-def bulk_create_returning(model: type, objs: list[Any], batch_size: int = BULK_BATCH) -> list[Any]:
+def bulk_create_returning(
+    model: type[models.Model], objs: list[Any], batch_size: int = BULK_BATCH
+) -> list[Any]:
     """bulk_create that guarantees primary keys on the objects, also on a backend that cannot
     return them (they are then read back by public_id)."""
-    model.objects.bulk_create(objs, batch_size=batch_size)
+    model._default_manager.bulk_create(objs, batch_size=batch_size)
     missing = [o for o in objs if o.pk is None]
     if missing:
         ids: dict[Any, int] = {}
         keys = [o.public_id for o in missing]
         for i in range(0, len(keys), LOOKUP_CHUNK):
             ids.update(
-                model.objects.filter(public_id__in=keys[i : i + LOOKUP_CHUNK]).values_list(
+                model._default_manager.filter(public_id__in=keys[i : i + LOOKUP_CHUNK]).values_list(
                     "public_id", "pk"
                 )
             )
@@ -665,7 +667,7 @@ class LedgerRecord:
 @register
 class LedgerImporter(Importer):
     """Registers residents already in the target unit into the ledger. The helper and interval
-    rules are those of `services.ledger_entry_create` (its `_check_helper`/`_check_interval`);
+    rules are those of `services.ledger_entry_create` (its `ledger_helper_check`/`ledger_interval_check`);
     the helper stays optional here so a class list can be loaded before helpers are assigned."""
 
     kind = "ledger"
@@ -731,7 +733,7 @@ class LedgerImporter(Importer):
 
     def parse_row(self, ctx: ImportContext, row: Row) -> LedgerRecord:
         from lianxin.core.errors import DomainError
-        from lianxin.people.services import _check_interval
+        from lianxin.people.services import ledger_interval_check
 
         problems: list[tuple[str, str]] = []
         h = self.header
@@ -765,7 +767,7 @@ class LedgerImporter(Importer):
         interval_text = row.text("interval")
         if interval_text:
             try:
-                interval = _check_interval(int(interval_text))
+                interval = ledger_interval_check(int(interval_text))
             except ValueError:
                 problems.append((h("interval"), "走访周期应为整数天数"))
             except DomainError as exc:
@@ -836,10 +838,10 @@ class LedgerImporter(Importer):
         self, ctx: ImportContext, records: list[LedgerRecord]
     ) -> dict[int, list[tuple[str, str]]]:
         """Resolve each helper as `selectors.resolve_helper` does (active account; resident in
-        the actor's people scope) and apply `services._check_helper`, once per distinct case."""
+        the actor's people scope) and apply `services.ledger_helper_check`, once per distinct case."""
         from lianxin.accounts.models import User
         from lianxin.core.errors import DomainError
-        from lianxin.people.services import _check_helper
+        from lianxin.people.services import ledger_helper_check
 
         usernames = sorted({r.helper_key for r in records if r.helper_kind == "user"})
         users = {u.username: u for u in User.objects.filter(username__in=usernames, is_active=True)}
@@ -866,7 +868,7 @@ class LedgerImporter(Importer):
                 continue
             if memo not in verdicts:
                 try:
-                    _check_helper(
+                    ledger_helper_check(
                         actor=ctx.actor,
                         resident=r.resident,
                         helper_user=r.helper_user,

@@ -335,7 +335,7 @@ def helper_user_allowed(*, actor: Actor, user_id: int, resident_path: str) -> bo
     )
 
 
-def _check_helper(
+def ledger_helper_check(
     *,
     actor: Actor,
     resident: Resident,
@@ -370,7 +370,7 @@ def _check_helper(
             raise DomainError("帮扶人须为本辖区的党员", field="helper")
 
 
-def _check_interval(days: int) -> int:
+def ledger_interval_check(days: int) -> int:
     if not MIN_VISIT_INTERVAL_DAYS <= days <= MAX_VISIT_INTERVAL_DAYS:
         raise DomainError(
             f"走访周期应在{MIN_VISIT_INTERVAL_DAYS}到{MAX_VISIT_INTERVAL_DAYS}天之间",
@@ -401,10 +401,10 @@ def ledger_entry_create(
         raise DomainError("该类别已停用", field="tag")
     if LedgerEntry.objects.filter(resident=resident, tag=tag, is_active=True).exists():
         raise DomainError(f"该居民已在“{tag.name}”类别中登记", field="tag")
-    _check_helper(
+    ledger_helper_check(
         actor=actor, resident=resident, helper_user=helper_user, helper_resident=helper_resident
     )
-    days = _check_interval(visit_interval_days or tag.default_visit_interval_days)
+    days = ledger_interval_check(visit_interval_days or tag.default_visit_interval_days)
     started_on = started_on or _today()
     if started_on > _today():
         raise DomainError("登记日期不能晚于今天", field="started_on")

@@ -366,6 +366,7 @@ def ledger_list(request: ActorRequest) -> HttpResponse:
             "tags": selectors.tags_active(),
             "summary": selectors.ledger_overdue(actor=actor),
             "today": selectors.local_today(),
+            "can_export": actor.can(Perm.PEOPLE_EXPORT),
             "querystring_without_page": _querystring_without_page(request),
         },
     )

@@ -258,3 +258,9 @@ def test_ledger_page_link_keeps_the_grid_filter() -> None:
         {"can_export": False, "summary": {"by_grid": [], "by_helper": []}, "page": {}},
     )
     assert "/export/ledger/" not in hidden
+
+
+def test_ledger_page_offers_export_to_those_who_may_export(world) -> None:  # noqa: ANN001
+    url = reverse("people:ledger_list")
+    assert "导出 Excel" in world.client("village_staff").get(url).content.decode()
+    assert "导出 Excel" not in world.client("grid_worker").get(url).content.decode()
