@@ -1,8 +1,10 @@
 """The printable linkage board (联户公示牌) of a party member, as a one-page PDF.
 
 The board hangs at linked doors and in the service centre, so it carries only masked personal
-data: household heads as 张*, the contact phone as 138****5678. The QR code leads to the
-member's public page (`party:member_public`, no login).
+data: household heads as 张*, the contact phone as 138****5678. The one exception is the
+member's own phone, printed in full when the member agreed (`board_phone_consent`): the board
+exists so residents can call them. Every such rendering is audited (REVEAL). The QR code leads
+to the member's public page (`party:member_public`, no login), which stays masked.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from reportlab.lib.pagesizes import A4, A5, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
+from lianxin.audit.models import AuditEvent
+from lianxin.audit.services import audit_record
 from lianxin.core import pdf
-from lianxin.core.crypto import mask_name
+from lianxin.core.crypto import decrypt, mask_name
 from lianxin.core.qr import qr_drawing
 from lianxin.party.models import Duty, HouseholdLink, PartyMember
 
@@ -44,6 +48,18 @@ def household_board_label(link: HouseholdLink) -> str:
     if household.head_name:
         parts.append(mask_name(household.head_name))
     return " ".join(p for p in parts if p)
+
+
+def board_phone(member: PartyMember) -> tuple[str, bool]:
+    """The phone as printed on the board and whether it is the full number.
+
+    Full only with the member's consent and a stored phone (their own contact phone, else the
+    linked resident's); otherwise the mask.
+    """
+    cipher = member.contact_phone_cipher
+    if member.board_phone_consent and cipher:
+        return decrypt(cipher), True
+    return member.contact_phone_masked, False
 
 
 class PhotoPlaceholder(Flowable):
@@ -73,7 +89,10 @@ class PhotoPlaceholder(Flowable):
 def render_member_board(
     member: PartyMember, links: list[HouseholdLink], *, size: str = "a5"
 ) -> bytes:
-    """The board as PDF bytes (A5 landscape by default, or A4 landscape)."""
+    """The board as PDF bytes (A5 landscape by default, or A4 landscape).
+
+    When the full phone is printed, a REVEAL audit event is written for the member.
+    """
     pagesize = PAGE_SIZES.get(size, PAGE_SIZES["a5"])
     big = size == "a4"
     font = pdf.cjk_font()
@@ -96,6 +115,7 @@ def render_member_board(
     )
 
     org = member.organisation
+    phone, phone_in_full = board_phone(member)
     width, height = pagesize
     inner_w = width - 2 * MARGIN
 
@@ -124,7 +144,7 @@ def render_member_board(
         ("党组织", org.name),
         ("类别", member.get_status_display()),
         ("党内职务", member.duty or "党员"),
-        ("联系电话", member.contact_phone_masked or "—"),
+        ("联系电话", phone or "—"),
     ]
     if member.is_central_household:
         facts.append(("身份", "党员中心户"))
@@ -196,10 +216,18 @@ def render_member_board(
     avail_h = height - 2 * MARGIN - 6 * mm
     # A member with many households still gets a one-page board: the content shrinks to fit.
     story = [KeepInFrame(inner_w, avail_h, [header, body], mode="shrink")]
-    return pdf.render_pdf(
+    data = pdf.render_pdf(
         story,
         title=f"党员联户公示牌 {member.name}",
         pagesize=pagesize,
         margin=MARGIN,
         footer=f"{org.unit.display_name} · 公示日期 {pdf.print_date()}",
     )
+    if phone_in_full:
+        # After rendering, so a failed print (no font) leaves no trace of a reveal.
+        audit_record(
+            action=AuditEvent.Action.REVEAL,
+            obj=member,
+            changes={"phone": {"printed_on_board": True}},
+        )
+    return data

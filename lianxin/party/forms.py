@@ -83,9 +83,17 @@ class MemberForm(forms.Form):
     joined_on = forms.DateField(label="入党日期", required=False, widget=DATE_INPUT)
     duty = forms.CharField(label="党内职务", max_length=50, required=False)
     phone = forms.CharField(
-        label="联系电话", max_length=20, required=False, help_text="印在公示牌上时脱敏显示"
+        label="联系电话",
+        max_length=20,
+        required=False,
+        help_text="印在公示牌上时脱敏显示，除非党员同意公开完整号码",
     )
     is_central_household = forms.BooleanField(label="党员中心户", required=False)
+    board_phone_consent = forms.BooleanField(
+        label="同意在公示牌上公开完整联系电话",
+        required=False,
+        help_text="仅在党员本人同意后勾选；不勾选时公示牌上的电话脱敏显示",
+    )
 
     def __init__(
         self, *args: Any, actor: Actor, member: PartyMember | None = None, **kwargs: Any

@@ -109,6 +109,9 @@ class PartyMember(Audited, PublicModel):
     phone_cipher = models.TextField("联系电话（密文）", blank=True)
     phone_digest = models.CharField("联系电话摘要", max_length=64, blank=True, db_index=True)
     phone_masked = models.CharField("联系电话", max_length=20, blank=True)
+    # The board exists so residents can call their member; the full number is printed only
+    # with the member's consent (personal data), and each such print is audited (board.py).
+    board_phone_consent = models.BooleanField("同意在公示牌上公开完整联系电话", default=False)
 
     objects = ScopedManager()
 
@@ -129,6 +132,13 @@ class PartyMember(Audited, PublicModel):
         if self.phone_masked:
             return self.phone_masked
         return self.resident.phone_masked if self.resident is not None else ""
+
+    @property
+    def contact_phone_cipher(self) -> str:
+        """The encrypted phone behind `contact_phone_masked` (same choice of source)."""
+        if self.phone_masked:
+            return self.phone_cipher
+        return self.resident.phone_cipher if self.resident is not None else ""
 
 
 class HouseholdLink(Audited, PublicModel):

@@ -396,7 +396,11 @@ class MemberPublicCard:
     name: str
     organisation_name: str
     is_central_household: bool
+    # Always the mask, even with the member's consent to a full number on the board: a web
+    # page is scrapable and indexable in bulk, a paper board in a stairwell is not.
     phone_masked: str
+    # Whether the posted board carries the full number (the page then points there).
+    board_phone_consent: bool
     buildings: list[str]
     duty_counts: list[tuple[str, int]]
     since: dt.date
@@ -439,6 +443,7 @@ def member_public_card(public_id: Any, *, today: dt.date) -> MemberPublicCard | 
         organisation_name=member.organisation.name,
         is_central_household=member.is_central_household,
         phone_masked=member.contact_phone_masked,
+        board_phone_consent=member.board_phone_consent and bool(member.contact_phone_masked),
         buildings=buildings,
         duty_counts=[(d.label, counts.get(d.value, 0)) for d in Duty],
         since=since,

@@ -146,12 +146,14 @@ def member_create(
     duty: str = "",
     is_central_household: bool = False,
     phone: str = "",
+    board_phone_consent: bool = False,
 ) -> PartyMember:
     """Register a party member of an organisation in scope.
 
     The member is either linked to an existing resident in the actor's scope (the name is taken
     from the resident when not given) or recorded with just a name. `phone` is an optional
-    contact number stored encrypted and shown masked.
+    contact number stored encrypted and shown masked. `board_phone_consent` records that the
+    member agreed to the full number being printed on the linkage board.
     """
     _require(actor, MANAGE, organisation.unit.path, f"在「{organisation.name}」登记党员")
     if not organisation.is_active:
@@ -171,6 +173,7 @@ def member_create(
         joined_on=joined_on,
         duty=(duty or "").strip(),
         is_central_household=is_central_household,
+        board_phone_consent=board_phone_consent,
     )
     if resident is not None:
         _check_resident(actor, resident, None)
@@ -197,8 +200,12 @@ def member_update(
     is_central_household: bool = False,
     phone: str | None = None,
     is_active: bool = True,
+    board_phone_consent: bool = False,
 ) -> PartyMember:
     """Change a member. `phone=None` keeps the stored contact phone (forms show the mask).
+
+    Like the other flags, `board_phone_consent` is the new value, so leaving it out withdraws
+    the consent: the privacy-safe default.
 
     Moving to another organisation is refused while active links fall outside the new
     organisation's territory. Taking a member off the roll (`is_active=False`) ends the links,
@@ -235,6 +242,7 @@ def member_update(
     member.joined_on = joined_on
     member.duty = (duty or "").strip()
     member.is_central_household = is_central_household
+    member.board_phone_consent = board_phone_consent
     if phone is not None:
         _apply_contact_phone(member, phone)
     was_active = member.is_active

@@ -130,6 +130,7 @@ def _member_kwargs(actor: Any, form: MemberForm) -> dict[str, Any]:
         "joined_on": data["joined_on"],
         "duty": data["duty"],
         "is_central_household": data["is_central_household"],
+        "board_phone_consent": data["board_phone_consent"],
     }
 
 
@@ -167,6 +168,7 @@ def member_edit(request: ActorRequest, public_id: Any) -> HttpResponse:
         "joined_on": member.joined_on,
         "duty": member.duty,
         "is_central_household": member.is_central_household,
+        "board_phone_consent": member.board_phone_consent,
         "is_active": member.is_active,
     }
     form = MemberForm(request.POST or None, actor=actor, member=member, initial=initial)

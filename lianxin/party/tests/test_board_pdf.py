@@ -170,3 +170,66 @@ def test_qr_png_is_a_square_image_of_whole_modules() -> None:
     image = Image.open(BytesIO(qr.qr_png("https://lianxin.example.cn/", box_size=4, border=2)))
     assert image.size[0] == image.size[1] and image.size[0] >= 4 * (21 + 4)
     assert zlib.crc32(qr.qr_png("a")) == zlib.crc32(qr.qr_png("a"))  # deterministic
+
+
+# --- the full phone, with the member's consent ---------------------------------------------
+
+
+def _board_text(world, member, tmp_path: Path) -> str:  # noqa: ANN001
+    response = world.client("grid_worker").get(
+        reverse("party:member_board_pdf", kwargs={"public_id": member.public_id})
+    )
+    assert response.status_code == 200
+    return _pdf_text(response.content, tmp_path)
+
+
+def _reveals(member) -> int:  # noqa: ANN001
+    from lianxin.audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        action=AuditEvent.Action.REVEAL, object_id=str(member.public_id)
+    ).count()
+
+
+def test_board_prints_the_full_phone_only_with_consent_and_audits_each_print(
+    world, board_member, tmp_path: Path
+) -> None:
+    text = _board_text(world, board_member, tmp_path)
+    assert "138****5678" in text and "13812345678" not in text
+    assert _reveals(board_member) == 0
+
+    board_member.board_phone_consent = True
+    board_member.save()
+    text = _board_text(world, board_member, tmp_path)
+    assert "13812345678" in text and "138****5678" not in text
+    assert _reveals(board_member) == 1
+    _board_text(world, board_member, tmp_path)
+    assert _reveals(board_member) == 2
+
+    from lianxin.audit.models import AuditEvent
+
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.REVEAL).latest("id")
+    assert event.changes == {"phone": {"printed_on_board": True}}
+    assert "13812345678" not in str(event.changes)
+
+
+def test_board_with_consent_falls_back_to_the_resident_phone(world, tmp_path: Path) -> None:
+    from lianxin.core.testing import make_household, make_resident
+
+    resident = make_resident(make_household(world.building), name="刘芳", phone="13911112222")
+    member = make_member(make_org(world.grid), resident=resident)
+    member.board_phone_consent = True
+    member.save()
+    text = _board_text(world, member, tmp_path)
+    assert "13911112222" in text
+    assert _reveals(member) == 1
+
+
+def test_board_with_consent_but_no_phone_prints_a_dash_and_audits_nothing(
+    world, tmp_path: Path
+) -> None:
+    member = make_member(make_org(world.grid), name="周杰")
+    member.board_phone_consent = True
+    member.save()
+    assert "联系电话：—" in _board_text(world, member, tmp_path)
+    assert _reveals(member) == 0

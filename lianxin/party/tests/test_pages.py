@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -196,6 +197,45 @@ def test_member_edit_keeps_phone_when_blank_and_shows_mask(world) -> None:
     member.refresh_from_db()
     assert member.status == "probationary" and member.phone_masked == "138****5678"
     assert world.client("grid_worker").get(url).status_code == 403
+
+
+def test_member_form_saves_board_phone_consent_and_audits_it(world) -> None:
+    from lianxin.audit.models import AuditEvent
+
+    org = make_org(world.grid)
+    client = world.client("village_staff")
+    page = client.get(reverse("party:member_create")).content.decode()
+    assert "同意在公示牌上公开完整联系电话" in page and "仅在党员本人同意后勾选" in page
+    response = client.post(
+        reverse("party:member_create"),
+        {
+            "organisation": str(org.public_id),
+            "name": "孙丽",
+            "status": "full",
+            "phone": "13812345678",
+            "board_phone_consent": "on",
+        },
+    )
+    assert response.status_code == 302
+    member = PartyMember.objects.get(name="孙丽")
+    assert member.board_phone_consent is True
+    url = reverse("party:member_edit", kwargs={"public_id": member.public_id})
+    box = re.search(
+        r'<input[^>]*name="board_phone_consent"[^>]*>', client.get(url).content.decode()
+    )
+    assert box is not None and "checked" in box.group(0)
+    # Unticking withdraws the consent; the change is in the audit trail.
+    response = client.post(
+        url,
+        {"organisation": str(org.public_id), "name": "孙丽", "status": "full", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.board_phone_consent is False
+    update = AuditEvent.objects.filter(
+        object_id=str(member.public_id), action=AuditEvent.Action.UPDATE
+    ).latest("id")
+    assert update.changes["board_phone_consent"] == {"old": True, "new": False}
 
 
 # --- linked households -------------------------------------------------------------------

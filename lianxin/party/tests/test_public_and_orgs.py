@@ -72,6 +72,16 @@ def test_public_page_answers_anonymous_with_board_facts_only(public_member) -> N
     assert reverse("party:member_detail", kwargs={"public_id": public_member.public_id}) not in page
 
 
+def test_public_page_stays_masked_even_with_board_consent(public_member) -> None:
+    page = Client().get(_public_url(public_member)).content.decode()
+    assert "如需联系请咨询社区（村）" in page and "完整号码见张贴的公示牌" not in page
+    public_member.board_phone_consent = True
+    public_member.save()
+    page = Client().get(_public_url(public_member)).content.decode()
+    assert "138****5678" in page and "13812345678" not in page
+    assert "完整号码见张贴的公示牌" in page and "如需联系请咨询社区（村）" not in page
+
+
 def test_public_page_of_inactive_or_unknown_member_is_404(world, public_member) -> None:
     services.member_update(
         actor=world.actor("village_staff"),
