@@ -6,6 +6,8 @@ from typing import Any, cast
 
 from django import forms
 
+from lianxin.core.errors import DomainError
+from lianxin.territory.batch import BATCH_MAX, expand_names
 from lianxin.territory.models import ALLOWED_PARENT_KINDS, LOCAL_KINDS, Unit, UnitKind
 
 
@@ -29,6 +31,37 @@ class UnitCreateForm(forms.Form):
         cast(forms.ChoiceField, self.fields["kind"]).choices = [(k.value, k.label) for k in kinds]
         if len(kinds) == 1:
             self.fields["kind"].initial = kinds[0].value
+
+
+class UnitBatchCreateForm(forms.Form):
+    """Many grids or buildings at once; `cleaned_data["names"]` is the expanded list."""
+
+    kind = forms.ChoiceField(label="类型")
+    names = forms.CharField(
+        label="名称（每行一个）",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=(
+            f"每行一个名称；连续编号可写成范围，如“迎秀小区1-12号楼”（也可用 ~ 或 ～），"
+            f"每行一个范围。空行忽略，一次最多 {BATCH_MAX} 个。"
+        ),
+    )
+
+    def __init__(self, *args: Any, parent: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kinds = [k for k in UnitKind if k in LOCAL_KINDS and parent.kind in ALLOWED_PARENT_KINDS[k]]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [(k.value, k.label) for k in kinds]
+        if len(kinds) == 1:
+            self.fields["kind"].initial = kinds[0].value
+
+    def clean_names(self) -> list[str]:
+        try:
+            names = expand_names(self.cleaned_data["names"])
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+        if not names:
+            raise forms.ValidationError("请至少填写一个名称。")
+        return names
 
 
 class UnitRenameForm(forms.Form):

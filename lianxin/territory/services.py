@@ -25,6 +25,7 @@ from lianxin.audit.models import AuditEvent
 from lianxin.audit.services import audit_record
 from lianxin.core.errors import DomainError, PermissionDenied
 from lianxin.core.scope import Actor
+from lianxin.territory.batch import BATCH_MAX
 from lianxin.territory.divisions import shorten_name
 from lianxin.territory.models import (
     ALLOWED_PARENT_KINDS,
@@ -217,6 +218,62 @@ def unit_create(
     )
     _change(unit=unit, kind=UnitChange.Kind.CREATED, actor=actor, before={}, after=_snapshot(unit))
     return unit
+
+
+def _listed(names: list[str], *, shown: int = 10) -> str:
+    """“甲”、“乙” … for a message; long lists end with how many there are in all."""
+    text = "、".join(f"“{n}”" for n in names[:shown])
+    return text + (f" 等 {len(names)} 个" if len(names) > shown else "")
+
+
+@transaction.atomic
+def unit_create_batch(*, actor: Actor, parent: Unit, kind: str, names: list[str]) -> list[Unit]:
+    """Create many grids or buildings under one parent at once, all or nothing.
+
+    The same rules as `unit_create` (it is called for each name, so permission, kind checks and
+    code generation cannot drift); checked up front so that one message names every clash:
+    blank names are skipped, at most `BATCH_MAX` per batch, no name twice in the batch or
+    already used by an active sibling.
+    """
+    if kind not in LOCAL_KINDS:
+        raise DomainError(
+            "只能新建网格或楼栋；县区、乡镇街道、村社区来自统计用区划代码，由系统导入。",
+            field="kind",
+        )
+    parent = _locked(parent)
+    _require_manage(actor, parent, what="在{unit}下新建单元")
+    if not parent.is_active:
+        raise DomainError(f"{_label(parent)}已撤销，不能在其下新建单元。", field="kind")
+    _check_parent_kind(kind, parent, field="kind")
+    cleaned = [" ".join(n.split()) for n in names if n and n.strip()]
+    if not cleaned:
+        raise DomainError("请至少填写一个名称。", field="names")
+    if len(cleaned) > BATCH_MAX:
+        raise DomainError(
+            f"一次最多新建 {BATCH_MAX} 个（现有 {len(cleaned)} 个），请分批填写。", field="names"
+        )
+    too_long = [n for n in cleaned if len(n) > NAME_MAX]
+    if too_long:
+        raise DomainError(f"名称不能超过 {NAME_MAX} 个字：{_listed(too_long)}。", field="names")
+    seen: set[str] = set()
+    repeated: dict[str, None] = {}  # ordered, each name once
+    for n in cleaned:
+        if n in seen:
+            repeated[n] = None
+        seen.add(n)
+    if repeated:
+        raise DomainError(f"以下名称重复填写：{_listed(list(repeated))}。", field="names")
+    taken = set(
+        parent.children.filter(is_active=True, display_name__in=cleaned).values_list(
+            "display_name", flat=True
+        )
+    )
+    if taken:
+        raise DomainError(
+            f"{_label(parent)}下已有：{_listed([n for n in cleaned if n in taken])}。",
+            field="names",
+        )
+    return [unit_create(actor=actor, parent=parent, kind=kind, name=n) for n in cleaned]
 
 
 @transaction.atomic
@@ -435,6 +492,7 @@ def unit_can_restructure(actor: Actor, unit: Unit) -> bool:
 __all__ = [
     "unit_can_restructure",
     "unit_create",
+    "unit_create_batch",
     "unit_merge",
     "unit_move",
     "unit_rename",

@@ -21,6 +21,7 @@ from lianxin.core.errors import DomainError
 from lianxin.core.http import ActorRequest
 from lianxin.territory import selectors, services
 from lianxin.territory.forms import (
+    UnitBatchCreateForm,
     UnitCreateForm,
     UnitMergeForm,
     UnitMoveForm,
@@ -154,6 +155,38 @@ def unit_create(request: ActorRequest, public_id: Any) -> HttpResponse:
         ),
         success="已新建“{unit}”。",
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_batch_create(request: ActorRequest, public_id: Any) -> HttpResponse:
+    """Many grids/buildings from a textarea; "预览" shows the expanded names without saving."""
+    actor = request.actor
+    parent = selectors.unit_get(actor, public_id, perm=PERM_MANAGE)
+    form = UnitBatchCreateForm(_data(request), parent=parent)
+    preview: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        kind, names = form.cleaned_data["kind"], form.cleaned_data["names"]
+        if "preview" in request.POST:
+            preview = names
+        else:
+            try:
+                created = services.unit_create_batch(
+                    actor=actor, parent=parent, kind=kind, names=names
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                label = services.KIND_LABELS[kind]
+                messages.success(request, f"已新建 {len(created)} 个{label}。")
+                return redirect("territory:unit_detail", public_id=parent.public_id)
+    context = {
+        "unit": parent,
+        "form": form,
+        "preview": preview,
+        "crumbs": selectors.unit_breadcrumbs(actor, parent),
+    }
+    return render(request, "territory/unit_batch_create.html", context)
 
 
 @login_required

@@ -50,6 +50,7 @@ SCOPE_CASES: list[ScopeCase] = [
         "territory:unit_detail", _village, insider="street_staff", outsider="other_street_staff"
     ),
     _manage("territory:unit_create", _village),
+    _manage("territory:unit_batch_create", _village),
     _manage("territory:unit_edit"),
     _manage("territory:unit_move"),
     _manage("territory:unit_merge"),
