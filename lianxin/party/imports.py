@@ -32,6 +32,7 @@ from lianxin.people.imports import (
     duplicates_in_file,
     households_for,
     merge_errors,
+    new_resident,
     parse_date_cell,
     parse_id_cell,
     parse_phone_cell,
@@ -264,21 +265,7 @@ class MemberImporter(Importer):
         household_ids, households_created = households_for(
             {(r.unit_id, r.address): "" for r in new_people}
         )
-        residents = [
-            Resident(
-                household_id=household_ids[(r.unit_id, r.address)],
-                name=r.name,
-                sex=r.sex,
-                birth_date=r.birth_date,
-                id_number_cipher=r.id_cipher,
-                id_number_digest=r.id_digest,
-                id_number_masked=r.id_masked,
-                phone_cipher=r.phone.cipher if r.phone else "",
-                phone_digest=r.phone.digest if r.phone else "",
-                phone_masked=r.phone.masked if r.phone else "",
-            )
-            for r in new_people
-        ]
+        residents = [new_resident(r, household_ids[(r.unit_id, r.address)]) for r in new_people]
         bulk_create_returning(Resident, residents)
         for rec, resident in zip(new_people, residents, strict=True):
             rec.resident_id = resident.pk

@@ -320,6 +320,23 @@ def merge_errors(*parts: dict[int, list[tuple[str, str]]]) -> dict[int, list[tup
     return out
 
 
+def new_resident(record: Any, household_id: int, **extra: Any) -> Resident:
+    """An unsaved Resident from a parsed import row that carries the already-protected
+    ID number (`id_cipher/id_digest/id_masked`) and phone (`phone`: Protected or None)."""
+    resident = Resident(
+        household_id=household_id,
+        name=record.name,
+        sex=record.sex,
+        birth_date=record.birth_date,
+        id_number_cipher=record.id_cipher,
+        id_number_digest=record.id_digest,
+        id_number_masked=record.id_masked,
+        **extra,
+    )
+    crypto.assign(resident, "phone", record.phone)
+    return resident
+
+
 def bulk_create_returning(
     model: type[models.Model], objs: list[Any], batch_size: int = BULK_BATCH
 ) -> list[Any]:
@@ -616,20 +633,7 @@ class ResidentImporter(Importer):
                 marked.add(key)
         household_ids, created = households_for(heads)
         objs = [
-            Resident(
-                household_id=household_ids[(r.unit_id, r.address)],
-                name=r.name,
-                sex=r.sex,
-                birth_date=r.birth_date,
-                relation=r.relation,
-                note=r.note,
-                id_number_cipher=r.id_cipher,
-                id_number_digest=r.id_digest,
-                id_number_masked=r.id_masked,
-                phone_cipher=r.phone.cipher if r.phone else "",
-                phone_digest=r.phone.digest if r.phone else "",
-                phone_masked=r.phone.masked if r.phone else "",
-            )
+            new_resident(r, household_ids[(r.unit_id, r.address)], relation=r.relation, note=r.note)
             for r in records
         ]
         Resident.objects.bulk_create(objs, batch_size=BULK_BATCH)
