@@ -32,21 +32,20 @@ def _href(url_name: str) -> str:
         return ""
 
 
+def nav_items_for(actor: Any) -> list[dict[str, str]]:
+    """The pages the actor may open, in menu order (the workbench's quick links reuse it)."""
+    items: list[dict[str, str]] = []
+    for perm, url_name, label in NAV_ITEMS:
+        href = _href(url_name)
+        if href and actor.can(perm) and all(i["href"] != href for i in items):
+            items.append({"url_name": url_name, "label": label, "href": href})
+    return items
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     actor = getattr(request, "actor", None)
     if actor is None or not actor.is_authenticated:
         return {"nav_items": [], "actor": actor}
     current = request.path
-    items: list[dict[str, Any]] = []
-    for perm, url_name, label in NAV_ITEMS:
-        href = _href(url_name)
-        if href and actor.can(perm) and all(i["href"] != href for i in items):
-            items.append(
-                {
-                    "url_name": url_name,
-                    "label": label,
-                    "href": href,
-                    "active": current.startswith(href),
-                }
-            )
+    items = [{**item, "active": current.startswith(item["href"])} for item in nav_items_for(actor)]
     return {"nav_items": items, "actor": actor}

@@ -10,16 +10,9 @@ from lianxin.accounts import selectors
 from lianxin.accounts.actor import Actor
 from lianxin.accounts.passwords import CharacterClassValidator
 from lianxin.accounts.permissions import Role
-from lianxin.core.errors import DomainError
 
 if TYPE_CHECKING:
     from lianxin.accounts.models import Department, User
-
-
-def add_domain_error(form: forms.Form, exc: DomainError) -> None:
-    """Put a service's refusal next to the field it names (or on top of the form)."""
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 class PasswordChangeForm(forms.Form):

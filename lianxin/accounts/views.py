@@ -31,7 +31,6 @@ from lianxin.accounts.forms import (
     TokenCreateForm,
     UserCreateForm,
     UserFilterForm,
-    add_domain_error,
 )
 from lianxin.accounts.middleware import (
     CURRENT_POST_KEY,
@@ -47,6 +46,7 @@ from lianxin.audit.context import current as current_audit_context
 from lianxin.audit.models import AuditEvent
 from lianxin.audit.services import audit_record
 from lianxin.core.errors import DomainError
+from lianxin.core.forms import add_domain_error
 from lianxin.core.http import ActorRequest
 
 PAGE_SIZE = 50

@@ -247,23 +247,11 @@ def _overdue_entries(actor: Actor, post: PostView, today: Any) -> list[Any]:
 
 
 def _quick_links(actor: Actor) -> list[dict[str, str]]:
-    items = [
-        (Perm.LEDGER_VISIT, "people:ledger_list", "民生台账 · 走访"),
-        (Perm.PEOPLE_VIEW, "people:household_list", "户籍"),
-        (Perm.PEOPLE_VIEW, "people:resident_list", "居民"),
-        (Perm.PARTY_VIEW, "party:member_list", "党员联户"),
-        (Perm.TERRITORY_VIEW, "territory:browse", "区划网格"),
-        (Perm.PEOPLE_IMPORT, "people:import_list", "导入导出"),
-        (Perm.ACCOUNTS_MANAGE, "accounts:user_list", "账号管理"),
-        (Perm.API_TOKENS, "accounts:token_list", "接口令牌"),
-        (Perm.AUDIT_VIEW, "audit:event_list", "审计查询"),
-    ]
-    out = []
-    for perm, url_name, label in items:
-        href = link(url_name)
-        if href and actor.can(perm):
-            out.append({"href": href, "label": label})
-    return out
+    """The menu's pages as big buttons, the livelihood ledger (daily visits) first."""
+    from lianxin.accounts.context_processors import nav_items_for
+
+    items = nav_items_for(actor)
+    return sorted(items, key=lambda i: i["url_name"] != "people:ledger_list")
 
 
 def _admin_panel(actor: Actor, bench: Workbench) -> None:

@@ -36,6 +36,7 @@ from lianxin.people.imports import (
     parse_date_cell,
     parse_id_cell,
     parse_phone_cell,
+    parse_place,
     register,
 )
 from lianxin.people.models import Resident
@@ -193,14 +194,7 @@ class MemberImporter(Importer):
                 problems.append((h("joined_on"), "入党日期不能晚于今天"))
             elif parsed is not None and _age_on(parsed.info.birth_date, joined_on) < MIN_JOIN_AGE:
                 problems.append((h("joined_on"), "入党日期早于年满18岁"))
-        unit = None
-        try:
-            unit = ctx.cache["buildings"].resolve(row.text("building"))
-        except ValueError as exc:
-            problems.append((h("building"), str(exc)))
-        address = row.text("address")
-        if len(address) > 120:
-            problems.append((h("address"), "门牌不能超过120个字"))
+        unit, address = parse_place(self, ctx, row, problems, address_required=False)
         if problems:
             raise RowRejected(problems)
         assert parsed is not None and org is not None and unit is not None and status is not None

@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any, cast
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
@@ -23,6 +22,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from lianxin.core.errors import DomainError
+from lianxin.core.forms import add_domain_error
 from lianxin.core.http import ActorRequest
 from lianxin.core.pdf import PdfFontMissing
 from lianxin.party import selectors, services
@@ -39,10 +39,6 @@ from lianxin.party.models import Duty, PartyMember
 from lianxin.party.services import LINKAGE, MANAGE
 
 PER_PAGE = 50
-
-
-def _form_error(form: forms.Form, exc: DomainError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _querystring_without_page(request: HttpRequest) -> str:
@@ -148,7 +144,7 @@ def member_create(request: ActorRequest) -> HttpResponse:
             kwargs = _member_kwargs(actor, form)
             member = services.member_create(actor=actor, phone=form.cleaned_data["phone"], **kwargs)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"已登记党员 {member.name}")
             return redirect("party:member_detail", public_id=member.public_id)
@@ -185,7 +181,7 @@ def member_edit(request: ActorRequest, public_id: Any) -> HttpResponse:
                 **kwargs,
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"已保存党员 {member.name} 的信息")
             return redirect("party:member_detail", public_id=member.public_id)
@@ -284,7 +280,7 @@ def activity_create(request: ActorRequest, public_id: Any) -> HttpResponse:
                 household=household,
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, "已登记履职记录")
             return redirect("party:member_detail", public_id=member.public_id)
@@ -406,7 +402,7 @@ def org_create(request: ActorRequest) -> HttpResponse:
                 parent=data["parent"],
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"已设立党组织 {org.name}")
             return redirect("party:org_detail", public_id=org.public_id)
@@ -426,7 +422,7 @@ def org_edit(request: ActorRequest, public_id: Any) -> HttpResponse:
                 actor=actor, organisation=org, name=form.cleaned_data["name"]
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"已保存党组织 {org.name}")
             return redirect("party:org_detail", public_id=org.public_id)

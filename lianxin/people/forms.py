@@ -18,12 +18,6 @@ from lianxin.people.services import MAX_VISIT_PHOTOS, RESIDENCE_TYPES, validate_
 KIND_LABELS = {"building": "楼栋", "grid": "网格", "village": "村/社区"}
 
 
-def add_domain_error(form: forms.Form, exc: DomainError) -> None:
-    """Show a service's refusal next to the field it names (or on top of the form)."""
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
-
-
 class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         depth = max(0, obj.depth - 4)  # indent below the village level

@@ -432,12 +432,7 @@ class HouseholdImporter(Importer):
 
     def parse_row(self, ctx: ImportContext, row: Row) -> HouseholdRecord:
         problems: list[tuple[str, str]] = []
-        unit = _resolve_building(ctx, row, problems, self.header("building"))
-        address = row.text("address")
-        if not address:
-            problems.append((self.header("address"), MISSING))
-        elif len(address) > 120:
-            problems.append((self.header("address"), "门牌不能超过120个字"))
+        unit, address = parse_place(self, ctx, row, problems)
         residence = row.text("residence_type")
         residence_type = RESIDENCE_LABELS.get(residence, "") if residence else ""
         if residence and not residence_type:
@@ -507,14 +502,27 @@ class ResidentRecord:
     phone: crypto.Protected | None
 
 
-def _resolve_building(
-    ctx: ImportContext, row: Row, problems: list[tuple[str, str]], header: str
-) -> Any:
+def parse_place(
+    importer: Importer,
+    ctx: ImportContext,
+    row: Row,
+    problems: list[tuple[str, str]],
+    *,
+    address_required: bool = True,
+) -> tuple[Any, str]:
+    """The 楼栋 and 门牌 columns shared by every importer that places people in a household:
+    the building under the target unit (needs `BuildingIndex` in ctx.cache) and the door."""
+    unit = None
     try:
-        return ctx.cache["buildings"].resolve(row.text("building"))
+        unit = ctx.cache["buildings"].resolve(row.text("building"))
     except ValueError as exc:
-        problems.append((header, str(exc)))
-        return None
+        problems.append((importer.header("building"), str(exc)))
+    address = row.text("address")
+    if not address and address_required:
+        problems.append((importer.header("address"), MISSING))
+    elif len(address) > 120:
+        problems.append((importer.header("address"), "门牌不能超过120个字"))
+    return unit, address
 
 
 @register
@@ -566,12 +574,7 @@ class ResidentImporter(Importer):
 
     def parse_row(self, ctx: ImportContext, row: Row) -> ResidentRecord:
         problems: list[tuple[str, str]] = []
-        unit = _resolve_building(ctx, row, problems, self.header("building"))
-        address = row.text("address")
-        if not address:
-            problems.append((self.header("address"), MISSING))
-        elif len(address) > 120:
-            problems.append((self.header("address"), "门牌不能超过120个字"))
+        unit, address = parse_place(self, ctx, row, problems)
         name = row.text("name")
         if not name:
             problems.append((self.header("name"), MISSING))

@@ -22,6 +22,7 @@ from lianxin.accounts.permissions import Perm
 from lianxin.audit.models import AuditEvent
 from lianxin.audit.services import audit_record
 from lianxin.core.errors import DomainError, PermissionDenied
+from lianxin.core.forms import add_domain_error
 from lianxin.core.http import ActorRequest
 from lianxin.people import exports, imports, selectors, services
 from lianxin.people.forms import (
@@ -33,7 +34,6 @@ from lianxin.people.forms import (
     ResidentForm,
     ResidentMoveForm,
     VisitForm,
-    add_domain_error,
 )
 
 PAGE_SIZE = 50

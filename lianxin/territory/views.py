@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods
 
 from lianxin.core.errors import DomainError
+from lianxin.core.forms import add_domain_error
 from lianxin.core.http import ActorRequest
 from lianxin.territory import selectors, services
 from lianxin.territory.forms import (
@@ -116,8 +117,7 @@ def _form_page(
         try:
             result = action(form)
         except DomainError as exc:
-            field = exc.field if exc.field in form.fields else None
-            form.add_error(field, exc.message)
+            add_domain_error(form, exc)
         else:
             messages.success(request, success.format(unit=result.display_name))
             target = redirect_to(result) if redirect_to else result
@@ -175,7 +175,7 @@ def unit_batch_create(request: ActorRequest, public_id: Any) -> HttpResponse:
                     actor=actor, parent=parent, kind=kind, names=names
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_domain_error(form, exc)
             else:
                 label = services.KIND_LABELS[kind]
                 messages.success(request, f"已新建 {len(created)} 个{label}。")
