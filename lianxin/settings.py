@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "lianxin.accounts",
     "lianxin.people",
     "lianxin.party",
+    "lianxin.cases",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,9 @@ urlpatterns = [
     path("people/", include("lianxin.people.urls")),
     path("party/", include("lianxin.party.urls")),
     path("audit/", include("lianxin.audit.urls")),
+    path("cases/", include("lianxin.cases.urls")),
+    path("r/", include("lianxin.cases.public_urls")),
+    path("open311/v2/", include("lianxin.cases.open311.urls")),
     path("api/", api.urls),
     path("config/", admin.site.urls),
 ]

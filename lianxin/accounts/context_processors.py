@@ -11,6 +11,11 @@ from lianxin.accounts.permissions import Perm
 
 # (permission, url name, label): shown when the actor holds the permission anywhere.
 NAV_ITEMS: list[tuple[str, str, str]] = [
+    (Perm.CASES_HANDLE, "cases:my_queue", "我的待办"),
+    (Perm.CASES_DEPARTMENT, "cases:department_queue", "部门待办"),
+    (Perm.CASES_VIEW, "cases:list", "诉求"),
+    (Perm.CASES_WHISTLE, "cases:whistle_list", "吹哨报到"),
+    (Perm.CASES_REPORT, "cases:figures", "诉求统计"),
     (Perm.TERRITORY_VIEW, "territory:browse", "区划网格"),
     (Perm.PEOPLE_VIEW, "people:household_list", "户籍"),
     (Perm.PEOPLE_VIEW, "people:resident_list", "居民"),
@@ -20,6 +25,7 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
     (Perm.AUDIT_VIEW, "audit:event_list", "审计"),
     (Perm.ACCOUNTS_MANAGE, "accounts:user_list", "账号"),
     (Perm.API_TOKENS, "accounts:token_list", "接口令牌"),
+    (Perm.CASES_CONFIGURE, "cases:config", "诉求配置"),
 ]
 
 

@@ -37,6 +37,15 @@ class Perm:
     AUDIT_VIEW = "audit.view"
     ACCOUNTS_MANAGE = "accounts.manage"
     API_TOKENS = "api.tokens"
+    CASES_VIEW = "cases.view"
+    CASES_FILE = "cases.file"
+    CASES_HANDLE = "cases.handle"
+    CASES_DISPATCH = "cases.dispatch"
+    CASES_WHISTLE = "cases.whistle"
+    CASES_DEPARTMENT = "cases.department"
+    CASES_REVEAL = "cases.reveal"
+    CASES_REPORT = "cases.report"
+    CASES_CONFIGURE = "cases.configure"
 
 
 PERM_LABELS: dict[str, str] = {
@@ -56,10 +65,35 @@ PERM_LABELS: dict[str, str] = {
     Perm.AUDIT_VIEW: "查询审计记录",
     Perm.ACCOUNTS_MANAGE: "管理账号与岗位、重置密码",
     Perm.API_TOKENS: "签发接口令牌",
+    Perm.CASES_VIEW: "查看诉求（反映人脱敏）",
+    Perm.CASES_FILE: "代居民登记诉求、巡查日志",
+    Perm.CASES_HANDLE: "承办诉求（接单、进展、退单、办结、回访）",
+    Perm.CASES_DISPATCH: "受理、三事分流、派遣、结案、吹哨、督办",
+    Perm.CASES_WHISTLE: "接哨：召集部门报到、吹哨办结",
+    Perm.CASES_DEPARTMENT: "部门承办：办理派给本部门或召集本部门的诉求",
+    Perm.CASES_REVEAL: "查看反映人电话明文（留痕）",
+    Perm.CASES_REPORT: "诉求统计与报表",
+    Perm.CASES_CONFIGURE: "维护诉求类别、派遣规则、时限与工作日历",
 }
 
 _P = Perm
-_FRONTLINE = {_P.TERRITORY_VIEW, _P.PEOPLE_VIEW, _P.LEDGER_VIEW, _P.LEDGER_VISIT, _P.PARTY_VIEW}
+_FRONTLINE = {
+    _P.TERRITORY_VIEW,
+    _P.PEOPLE_VIEW,
+    _P.LEDGER_VIEW,
+    _P.LEDGER_VISIT,
+    _P.PARTY_VIEW,
+    _P.CASES_VIEW,
+    _P.CASES_FILE,
+}
+_CASES_LOCAL = {
+    _P.CASES_VIEW,
+    _P.CASES_FILE,
+    _P.CASES_HANDLE,
+    _P.CASES_DISPATCH,
+    _P.CASES_REVEAL,
+    _P.CASES_REPORT,
+}
 _VILLAGE = _FRONTLINE | {
     _P.TERRITORY_MANAGE,
     _P.PEOPLE_MANAGE,
@@ -69,12 +103,13 @@ _VILLAGE = _FRONTLINE | {
     _P.LEDGER_MANAGE,
     _P.PARTY_MANAGE,
     _P.PARTY_LINKAGE,
-}
+} | _CASES_LOCAL
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.BUILDING_LEADER: frozenset(_FRONTLINE),
     Role.GRID_WORKER: frozenset(
-        _FRONTLINE | {_P.PEOPLE_MANAGE, _P.PEOPLE_REVEAL, _P.PARTY_LINKAGE}
+        _FRONTLINE
+        | {_P.PEOPLE_MANAGE, _P.PEOPLE_REVEAL, _P.PARTY_LINKAGE, _P.CASES_HANDLE, _P.CASES_REVEAL}
     ),
     Role.VILLAGE_STAFF: frozenset(_VILLAGE),
     Role.VILLAGE_SECRETARY: frozenset(_VILLAGE | {_P.ACCOUNTS_MANAGE, _P.AUDIT_VIEW}),
@@ -90,10 +125,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             _P.PARTY_MANAGE,
             _P.ACCOUNTS_MANAGE,
             _P.AUDIT_VIEW,
+            _P.CASES_WHISTLE,
+            _P.CASES_CONFIGURE,
         }
+        | _CASES_LOCAL
     ),
     # Departments act on the requests routed to them (cases); they see the tree, not the register.
-    Role.DEPARTMENT_STAFF: frozenset({_P.TERRITORY_VIEW}),
+    Role.DEPARTMENT_STAFF: frozenset({_P.TERRITORY_VIEW, _P.CASES_DEPARTMENT}),
     Role.ORG_DEPARTMENT: frozenset(
         {
             _P.TERRITORY_VIEW,
@@ -102,6 +140,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             _P.PARTY_VIEW,
             _P.PARTY_MANAGE,
             _P.PEOPLE_EXPORT,
+            _P.CASES_VIEW,
+            _P.CASES_REPORT,
         }
     ),
     Role.SYSADMIN: frozenset(
@@ -114,6 +154,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             _P.AUDIT_VIEW,
             _P.ACCOUNTS_MANAGE,
             _P.API_TOKENS,
+            _P.CASES_CONFIGURE,
         }
     ),
 }

@@ -41,3 +41,21 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(f"{self._meta.label} rows are append-only")
+
+
+class CalendarDay(TimeStampedModel):
+    """An exception to the weekly rhythm of the working calendar (core.calendar): a public
+    holiday on a weekday (is_workday=False) or a make-up working day on a weekend (调休,
+    is_workday=True). Days not listed follow Monday–Friday."""
+
+    day = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("上班")
+    name = models.CharField("说明", max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = "节假日与调休"
+        verbose_name_plural = "节假日与调休"
+        ordering = ["day"]  # noqa: RUF012
+
+    def __str__(self) -> str:
+        return f"{self.day} {'上班' if self.is_workday else '休息'} {self.name}"

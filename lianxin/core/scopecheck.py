@@ -55,3 +55,8 @@ class ScopeCase:
 
 def register_exempt(url_name: str, reason: str) -> None:
     EXEMPT_URLS[url_name] = reason
+
+
+def register_public(url_name: str, reason: str) -> None:
+    """Declare a URL public by design (called from an app's scope_cases module)."""
+    PUBLIC_URLS[url_name] = reason

@@ -1,0 +1,7 @@
+"""Residents' pages (namespace ``resident``): no account; QR intake, private link, boards."""
+
+from lianxin.cases.views import public
+
+app_name = "resident"
+
+urlpatterns = public.urlpatterns

@@ -1,0 +1,7 @@
+"""config pages of the cases app."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
