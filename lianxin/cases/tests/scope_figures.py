@@ -1,0 +1,7 @@
+"""Scope cases for the figures URLs of the cases app."""
+
+from __future__ import annotations
+
+from lianxin.core.scopecheck import ScopeCase
+
+SCOPE_CASES: list[ScopeCase] = []
