@@ -218,6 +218,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_report_cases(args: argparse.Namespace) -> int:
+    from lianxin.cases.reports import run_report_cli
+
+    return run_report_cli(
+        unit_code=args.unit,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        fmt=args.format,
+        output=args.output,
+    )
+
+
 def cmd_createadmin(args: argparse.Namespace) -> int:
     from lianxin.accounts.services import admin_create
 
@@ -308,6 +320,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", required=True)
     p.add_argument("--unit", required=True)
     p.add_argument("--user", required=True)
+
+    p = add("report", cmd_report_cases, "统计报表")
+    rsub = p.add_subparsers(dest="report_command", required=True)
+    rp = rsub.add_parser(
+        "cases",
+        help="诉求办理统计：与“诉求统计”页面相同的数字（docs/cases-figures.md）",
+        description="输出某单位某期间的诉求办理统计（JSON 打印到屏幕，或写入 xlsx 文件）",
+    )
+    rp.add_argument("--data-dir", help="数据目录")
+    rp.add_argument("--unit", required=True, help="单位编码，如 410883001002")
+    rp.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
+    rp.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
+    rp.add_argument("--format", choices=["json", "xlsx"], default="json")
+    rp.add_argument("--output", "-o", help="写入的文件（xlsx 必填；json 不填则打印）")
+    rp.set_defaults(handler=cmd_report_cases)
 
     p = add("backup", cmd_backup, "备份数据库与上传文件到一个归档文件")
     p.add_argument("--output", "-o", required=True, help="归档文件路径，如 lianxin-20261122.tar.gz")

@@ -62,6 +62,7 @@ class Workbench:
     quick_links: list[dict[str, str]] = field(default_factory=list)
     recent_events: list[Any] = field(default_factory=list)
     department: Any = None
+    case_figures: list[Figure] = field(default_factory=list)
 
 
 def _percent(part: int, whole: int) -> str:
@@ -111,6 +112,7 @@ def build_workbench(actor: Actor) -> Workbench:
     if post is None:
         return bench
     bench.quick_links = _quick_links(actor)
+    bench.case_figures = _case_figures(actor, post)
     if kind == "department":
         if post.department_id:
             from lianxin.accounts.models import Department
@@ -222,6 +224,103 @@ def build_workbench(actor: Actor) -> Workbench:
     return bench
 
 
+_CASE_OPEN = ("received", "accepted", "assigned", "in_progress", "suspended", "returned")
+_CASE_WITH_HANDLER = ("assigned", "in_progress")
+
+
+def _case_figures(actor: Actor, post: PostView) -> list[Figure]:
+    """Request widgets: my queue, new, due soon, overdue (and whistles for the street, the
+    department's queue and summons for departments). One aggregate per register, so the
+    number of queries does not grow with the requests."""
+    if actor.can(Perm.CASES_DEPARTMENT, post.unit_path) and post.department_id:
+        return _department_case_figures(actor, post)
+    if not actor.can(Perm.CASES_VIEW, post.unit_path):
+        return []
+    case_model = apps.get_model("cases", "Case")
+    open_q = Q(status__in=_CASE_OPEN)
+    me = actor.user_id
+    counts = (
+        case_model.objects.visible_to(actor, Perm.CASES_VIEW)
+        .filter(place_path__startswith=post.unit_path)
+        .aggregate(
+            mine=Count(
+                "pk",
+                filter=Q(assignee_id=me, status__in=(*_CASE_WITH_HANDLER, "resolved"))
+                | Q(assignee__isnull=True, status="assigned", handler_unit_id=post.unit_id),
+            ),
+            new=Count("pk", filter=Q(status="received")),
+            open=Count("pk", filter=open_q),
+            near=Count("pk", filter=open_q & Q(sla_state="near")),
+            overdue=Count("pk", filter=open_q & Q(sla_state="overdue")),
+        )
+    )
+    handles = actor.can(Perm.CASES_HANDLE, post.unit_path)
+    listing = link("cases:list")
+    figures: list[Figure] = []
+    if handles and post.unit_kind in ("grid", "building"):
+        figures.append(Figure("我的待办", counts["mine"], href=link("cases:my_queue")))
+    figures.append(Figure("新诉求", counts["new"], href=listing and f"{listing}?status=received"))
+    if not (handles and post.unit_kind in ("grid", "building")):
+        figures.append(Figure("未办结", counts["open"], href=listing and f"{listing}?status=open"))
+    figures.append(
+        Figure(
+            "即将超期",
+            counts["near"],
+            href=listing and f"{listing}?sla=near",
+            warn=bool(counts["near"]),
+        )
+    )
+    figures.append(
+        Figure(
+            "已超期",
+            counts["overdue"],
+            href=listing and f"{listing}?sla=overdue",
+            warn=bool(counts["overdue"]),
+        )
+    )
+    if actor.can(Perm.CASES_WHISTLE, post.unit_path):
+        whistles = (
+            apps.get_model("cases", "Whistle")
+            .objects.visible_to(actor, Perm.CASES_WHISTLE)
+            .filter(place_path__startswith=post.unit_path, outcome="")
+            .count()
+        )
+        figures.append(
+            Figure("吹哨处理中", whistles, href=link("cases:whistle_list"), warn=bool(whistles))
+        )
+    return figures
+
+
+def _department_case_figures(actor: Actor, post: PostView) -> list[Figure]:
+    """A department's open requests (routed to it or summoning it) and summons to report."""
+    case_model = apps.get_model("cases", "Case")
+    summons_model = apps.get_model("cases", "WhistleSummons")
+    dept = post.department_id
+    summoned = summons_model.objects.filter(whistle__case_id=OuterRef("pk"), department_id=dept)
+    counts = case_model.objects.filter(
+        Q(handler_department_id=dept) | Q(Exists(summoned)),
+        place_path__startswith=post.unit_path,
+        status__in=_CASE_OPEN,
+    ).aggregate(
+        total=Count("pk"),
+        near=Count("pk", filter=Q(sla_state="near")),
+        overdue=Count("pk", filter=Q(sla_state="overdue")),
+    )
+    pending = summons_model.objects.filter(
+        department_id=dept,
+        reported_at__isnull=True,
+        whistle__outcome="",
+        whistle__place_path__startswith=post.unit_path,
+    ).count()
+    queue = link("cases:department_queue")
+    return [
+        Figure("本部门承办", counts["total"], href=queue),
+        Figure("待报到", pending, href=queue, warn=bool(pending)),
+        Figure("即将超期", counts["near"], href=queue, warn=bool(counts["near"])),
+        Figure("已超期", counts["overdue"], href=queue, warn=bool(counts["overdue"])),
+    ]
+
+
 def _overdue_entries(actor: Actor, post: PostView, today: Any) -> list[Any]:
     """The most overdue ledger entries under the post, the actor's own first."""
     model = apps.get_model("people", "LedgerEntry")
@@ -247,11 +346,15 @@ def _overdue_entries(actor: Actor, post: PostView, today: Any) -> list[Any]:
 
 
 def _quick_links(actor: Actor) -> list[dict[str, str]]:
-    """The menu's pages as big buttons, the livelihood ledger (daily visits) first."""
+    """The menu's pages as big buttons, the daily work first: the request queue, then the
+    livelihood ledger (visits)."""
     from lianxin.accounts.context_processors import nav_items_for
 
+    first = ("cases:my_queue", "people:ledger_list")
     items = nav_items_for(actor)
-    return sorted(items, key=lambda i: i["url_name"] != "people:ledger_list")
+    return sorted(
+        items, key=lambda i: first.index(i["url_name"]) if i["url_name"] in first else len(first)
+    )
 
 
 def _admin_panel(actor: Actor, bench: Workbench) -> None:

@@ -1,47 +1,133 @@
 """The Chinese working calendar: Monday–Friday, minus public holidays, plus make-up working
-days on weekends (调休). Exceptions are `CalendarDay` rows (data, editable by staff); working
-hours of a day come from settings.LIANXIN_WORKING_HOURS ("09:00-12:00,13:30-17:30").
+days on weekends (调休). Exceptions are `CalendarDay` rows (data, loaded for 2025–2026 by
+migration 0002 and editable on the cases configuration pages); the working hours of a day
+come from ``settings.LIANXIN_WORKING_HOURS`` (default ``"09:00-12:00,13:30-17:30"``).
 
-All functions take and return aware datetimes and work in the project's time zone.
+All functions take and return aware datetimes and compute in the project's time zone
+(Asia/Shanghai, which has had no daylight saving time since 1991, so wall-clock and elapsed
+time agree).
+
+The exception rows are cached per process. Several processes (web workers, the Huey worker)
+each hold a copy, so an edit made in one must reach the others: the cache remembers a cheap
+freshness stamp of the table (row count and latest ``updated_at``) and compares it with the
+database at most every ``LIANXIN_CALENDAR_RECHECK_SECONDS`` (default 30). Edits in the same
+process invalidate the cache at once (model signals). Rows must therefore be written through
+``save()`` / ``delete()`` (which keep ``updated_at`` true), never with ``QuerySet.update``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+DEFAULT_WORKING_HOURS = "09:00-12:00,13:30-17:30"
+DEFAULT_RECHECK_SECONDS = 30.0
+# A safety bound on day-by-day loops (ten years); a calendar without working days ends here.
+_MAX_DAYS = 3700
 
-def _windows() -> list[tuple[dt.time, dt.time]]:
-    spec = getattr(settings, "LIANXIN_WORKING_HOURS", "09:00-12:00,13:30-17:30")
-    out = []
-    for part in spec.split(","):
-        a, b = part.strip().split("-")
-        out.append((dt.time.fromisoformat(a), dt.time.fromisoformat(b)))
-    return out
+Window = tuple[dt.time, dt.time]
 
 
-@lru_cache(maxsize=1)
-def _exceptions_cached(stamp: int) -> dict[dt.date, bool]:
+# --- working hours ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _parse_windows(spec: str) -> tuple[Window, ...]:
+    out: list[Window] = []
+    try:
+        for part in spec.split(","):
+            a, b = part.strip().split("-")
+            out.append((dt.time.fromisoformat(a.strip()), dt.time.fromisoformat(b.strip())))
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"LIANXIN_WORKING_HOURS={spec!r}: expected e.g. '09:00-12:00,13:30-17:30'"
+        ) from exc
+    for i, (w_start, w_end) in enumerate(out):
+        if w_start >= w_end:
+            raise ImproperlyConfigured(f"LIANXIN_WORKING_HOURS: {w_start}-{w_end} is empty")
+        if i and out[i - 1][1] > w_start:
+            raise ImproperlyConfigured("LIANXIN_WORKING_HOURS: windows must be in order")
+    return tuple(out)
+
+
+def windows() -> tuple[Window, ...]:
+    """The working windows of a working day, in order (validated)."""
+    return _parse_windows(getattr(settings, "LIANXIN_WORKING_HOURS", DEFAULT_WORKING_HOURS))
+
+
+def working_day_length() -> dt.timedelta:
+    """Working time in one full working day (7 hours by default)."""
+    day = dt.date(2000, 1, 3)
+    return sum(
+        (dt.datetime.combine(day, b) - dt.datetime.combine(day, a) for a, b in windows()),
+        dt.timedelta(0),
+    )
+
+
+# --- exception days (cached with a freshness stamp) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    stamp: tuple[int, dt.datetime | None]
+    days: dict[dt.date, bool]
+    checked: float
+
+
+_snapshot: _Snapshot | None = None
+_lock = threading.Lock()
+
+
+def _recheck_seconds() -> float:
+    return float(getattr(settings, "LIANXIN_CALENDAR_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS))
+
+
+def _stamp() -> tuple[int, dt.datetime | None]:
+    from django.db.models import Count, Max
+
     from lianxin.core.models import CalendarDay
 
-    return dict(CalendarDay.objects.values_list("day", "is_workday"))
-
-
-_generation = 0
-
-
-def invalidate() -> None:
-    """Forget cached calendar rows (called after the calendar is edited)."""
-    global _generation
-    _generation += 1
-    _exceptions_cached.cache_clear()
+    row = CalendarDay.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    return (row["n"], row["last"])
 
 
 def _exceptions() -> dict[dt.date, bool]:
-    return _exceptions_cached(_generation)
+    global _snapshot
+    snap = _snapshot
+    now = time.monotonic()
+    if snap is not None and now - snap.checked < _recheck_seconds():
+        return snap.days
+    with _lock:
+        # The stamp is read before the rows: a write in between makes the next check reload.
+        stamp = _stamp()
+        if snap is not None and stamp == snap.stamp:
+            _snapshot = _Snapshot(snap.stamp, snap.days, now)
+            return snap.days
+        from lianxin.core.models import CalendarDay
+
+        days = dict(CalendarDay.objects.values_list("day", "is_workday"))
+        _snapshot = _Snapshot(stamp, days, now)
+        return days
+
+
+def invalidate(**_: Any) -> None:
+    """Forget the cached rows of this process (edits in other processes are seen through
+    the freshness stamp)."""
+    global _snapshot
+    _snapshot = None
+
+
+post_save.connect(invalidate, sender="core.CalendarDay", dispatch_uid="lianxin_calendar_save")
+post_delete.connect(invalidate, sender="core.CalendarDay", dispatch_uid="lianxin_calendar_del")
 
 
 def is_workday(day: dt.date) -> bool:
@@ -51,62 +137,126 @@ def is_workday(day: dt.date) -> bool:
     return day.weekday() < 5
 
 
+def is_default_workday(day: dt.date) -> bool:
+    """Whether the day is a working day by the weekly rhythm alone (Monday–Friday)."""
+    return day.weekday() < 5
+
+
+# --- arithmetic ------------------------------------------------------------------------------
+
+
 def _local(value: dt.datetime) -> dt.datetime:
     return timezone.localtime(value)
 
 
-def add_working_minutes(start: dt.datetime, minutes: int) -> dt.datetime:
-    """The moment when `minutes` of working time have passed after `start`."""
+def _day_windows(day: dt.date, tz: dt.tzinfo | None) -> list[tuple[dt.datetime, dt.datetime]]:
+    return [
+        (dt.datetime.combine(day, a, tzinfo=tz), dt.datetime.combine(day, b, tzinfo=tz))
+        for a, b in windows()
+    ]
+
+
+def add_working_time(start: dt.datetime, span: dt.timedelta) -> dt.datetime:
+    """The earliest moment at which `span` of working time has passed after `start`.
+
+    A span of zero (or less) returns `start` itself; otherwise the clock runs only inside
+    the working windows of working days, so a start outside them counts from the next
+    window. A span that ends exactly at a window's end returns that end (17:30, not the
+    next morning)."""
+    if span <= dt.timedelta(0):
+        return start
     current = _local(start)
     tz = current.tzinfo
-    remaining = max(0, minutes)
+    remaining = span
     day = current.date()
-    for _ in range(3700):  # ten years of days: a safety bound, never reached in practice
+    for _ in range(_MAX_DAYS):
         if is_workday(day):
-            for a, b in _windows():
-                w_start = dt.datetime.combine(day, a, tzinfo=tz)
-                w_end = dt.datetime.combine(day, b, tzinfo=tz)
+            for w_start, w_end in _day_windows(day, tz):
                 begin = max(w_start, current)
                 if begin >= w_end:
                     continue
-                available = (w_end - begin).total_seconds() / 60
+                available = w_end - begin
                 if remaining <= available:
-                    return begin + dt.timedelta(minutes=remaining)
-                remaining -= int(available)
+                    return begin + remaining
+                remaining -= available
                 current = w_end
         day += dt.timedelta(days=1)
         current = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
     raise ValueError("working calendar has no working days")
 
 
-def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
-    """The end of the `days`-th working day after the day of `start` (a request received on
-    Friday with 1 working day is due at the close of Monday)."""
-    current = _local(start)
-    day = current.date()
-    counted = 0
-    while counted < days:
-        day += dt.timedelta(days=1)
+def working_time_between(a: dt.datetime, b: dt.datetime) -> dt.timedelta:
+    """Working time in the interval [a, b) (zero if b <= a).
+
+    The inverse of `add_working_time`: ``working_time_between(a, add_working_time(a, s))
+    == s`` for every s >= 0."""
+    if b <= a:
+        return dt.timedelta(0)
+    a, b = _local(a), _local(b)
+    tz = a.tzinfo
+    total = dt.timedelta(0)
+    day = a.date()
+    last = b.date()
+    while day <= last:
         if is_workday(day):
-            counted += 1
-    end_time = _windows()[-1][1]
-    return dt.datetime.combine(day, end_time, tzinfo=current.tzinfo)
+            for w_start, w_end in _day_windows(day, tz):
+                lo, hi = max(w_start, a), min(w_end, b)
+                if hi > lo:
+                    total += hi - lo
+        day += dt.timedelta(days=1)
+    return total
+
+
+def add_working_minutes(start: dt.datetime, minutes: float) -> dt.datetime:
+    """The moment when `minutes` of working time have passed after `start`."""
+    return add_working_time(start, dt.timedelta(minutes=float(minutes)))
 
 
 def working_minutes_between(a: dt.datetime, b: dt.datetime) -> int:
-    """Working minutes in the interval [a, b) (0 if b <= a)."""
-    if b <= a:
-        return 0
-    a, b = _local(a), _local(b)
-    tz = a.tzinfo
-    total = 0.0
-    day = a.date()
-    while day <= b.date():
-        if is_workday(day):
-            for s, e in _windows():
-                w_start = max(dt.datetime.combine(day, s, tzinfo=tz), a)
-                w_end = min(dt.datetime.combine(day, e, tzinfo=tz), b)
-                if w_end > w_start:
-                    total += (w_end - w_start).total_seconds() / 60
+    """Whole working minutes in the interval [a, b) (0 if b <= a)."""
+    return int(working_time_between(a, b) // dt.timedelta(minutes=1))
+
+
+def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
+    """The end of the `days`-th working day after the day of `start` (a request received on
+    Friday with 1 working day is due at the close of Monday). With 0 days: the close of the
+    day of `start`, or of the next working day if that day is not one."""
+    current = _local(start)
+    day = current.date()
+    if days <= 0:
+        for _ in range(_MAX_DAYS):
+            if is_workday(day):
+                break
+            day += dt.timedelta(days=1)
+    counted = 0
+    for _ in range(_MAX_DAYS):
+        if counted >= days:
+            break
         day += dt.timedelta(days=1)
-    return int(total)
+        if is_workday(day):
+            counted += 1
+    else:
+        raise ValueError("working calendar has no working days")
+    return dt.datetime.combine(day, windows()[-1][1], tzinfo=current.tzinfo)
+
+
+def next_working_moment(value: dt.datetime) -> dt.datetime:
+    """`value` itself when inside working hours, else the start of the next window."""
+    current = _local(value)
+    tz = current.tzinfo
+    day = current.date()
+    for _ in range(_MAX_DAYS):
+        if is_workday(day):
+            for w_start, w_end in _day_windows(day, tz):
+                if current < w_end:
+                    return max(w_start, current)
+        day += dt.timedelta(days=1)
+        current = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    raise ValueError("working calendar has no working days")
+
+
+def year_exceptions(year: int) -> list[Any]:
+    """The `CalendarDay` rows of a year, in date order (for the configuration page)."""
+    from lianxin.core.models import CalendarDay
+
+    return list(CalendarDay.objects.filter(day__year=year).order_by("day"))

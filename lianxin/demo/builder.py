@@ -95,6 +95,7 @@ def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSum
     from lianxin.audit.models import AuditEvent
     from lianxin.audit.services import audit_record
     from lianxin.demo.accounts import build_accounts
+    from lianxin.demo.cases import build_cases
     from lianxin.demo.grids import create_grids, plan_grids
     from lianxin.demo.ledger import build_ledger
     from lianxin.demo.party import build_party
@@ -150,6 +151,9 @@ def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSum
         helpers_by_grid=party.helpers_by_grid,
     )
 
+    _say(stdout, "回放近四个月的居民诉求（受理、派遣、吹哨、调解、代办、巡查、回访）…")
+    requests = build_cases(rng, today, grids, accounts)
+
     counts = {
         "units_imported": imported.total(),
         "grids": len(grids),
@@ -164,6 +168,7 @@ def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSum
         "visits": ledger.visits,
         "overdue_entries": ledger.overdue,
         "accounts": len(accounts.users),
+        **requests,
     }
     # The bulk writes skipped the per-row audit; this one summary is also the "built" marker.
     audit_record(

@@ -314,6 +314,22 @@ def case_file(
     return submitted
 
 
+def suggest_category(text: str) -> Category | None:
+    """The public category whose keywords (`Category.keywords`) occur most often in `text`,
+    or None: a hint while the resident types, never a decision (staff triage decides)."""
+    text = (text or "").strip()
+    if len(text) < 2:
+        return None
+    best: tuple[int, int, Category] | None = None
+    rows = Category.objects.filter(is_active=True, is_public=True, parent__isnull=False)
+    for cat in rows.exclude(keywords="").order_by("sort_order", "code"):
+        # Longer keywords are more telling ("楼道灯" over "灯"): weigh hits by length.
+        hits = sum(len(k) for k in cat.keywords.split() if k and k in text)
+        if hits and (best is None or hits > best[0]):
+            best = (hits, -cat.sort_order, cat)
+    return best[2] if best else None
+
+
 def case_by_token(token: str) -> Case | None:
     """The request behind a private link (None for an unknown token)."""
     if not token or len(token) > 64:
