@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lianxin.accounts.context_processors.navigation",
+                "lianxin.cases.context_processors.cases_unread",
             ],
         },
     },

@@ -14,6 +14,9 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
     (Perm.CASES_HANDLE, "cases:my_queue", "我的待办"),
     (Perm.CASES_DEPARTMENT, "cases:department_queue", "部门待办"),
     (Perm.CASES_VIEW, "cases:list", "诉求"),
+    (Perm.CASES_FILE, "cases:patrol_today", "每日巡查"),
+    (Perm.CASES_VIEW, "cases:mediation_list", "矛盾调解"),
+    (Perm.CASES_VIEW, "cases:errand_list", "帮办代办"),
     (Perm.CASES_WHISTLE, "cases:whistle_list", "吹哨报到"),
     (Perm.CASES_REPORT, "cases:figures", "诉求统计"),
     (Perm.TERRITORY_VIEW, "territory:browse", "区划网格"),
@@ -26,6 +29,8 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
     (Perm.ACCOUNTS_MANAGE, "accounts:user_list", "账号"),
     (Perm.API_TOKENS, "accounts:token_list", "接口令牌"),
     (Perm.CASES_CONFIGURE, "cases:config", "诉求配置"),
+    (Perm.CASES_VIEW, "cases:inbox", "消息"),
+    (Perm.CASES_DEPARTMENT, "cases:inbox", "消息"),
 ]
 
 
@@ -53,5 +58,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if actor is None or not actor.is_authenticated:
         return {"nav_items": [], "actor": actor}
     current = request.path
-    items = [{**item, "active": current.startswith(item["href"])} for item in nav_items_for(actor)]
+    items = nav_items_for(actor)
+    # The longest matching link is the current one (/cases/ is a prefix of /cases/mine/).
+    matching = [i["href"] for i in items if current.startswith(i["href"])]
+    active = max(matching, key=len) if matching else None
+    items = [{**item, "active": item["href"] == active} for item in items]
     return {"nav_items": items, "actor": actor}

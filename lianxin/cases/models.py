@@ -239,6 +239,14 @@ class PatrolLog(PublicModel):
         verbose_name = "巡查日志"
         verbose_name_plural = "巡查日志"
         ordering: ClassVar[list[str]] = ["-patrol_date", "-started_at"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            # One open patrol per worker per day (services.patrol.patrol_start).
+            models.UniqueConstraint(
+                fields=["worker", "patrol_date"],
+                condition=Q(ended_at=None),
+                name="cases_patrol_one_open_per_day",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.patrol_date} {self.route[:20]}"

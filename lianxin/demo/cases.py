@@ -418,16 +418,33 @@ RETURN_REASONS = {
     "village": ("涉及多部门，社区无法单独解决。",),
     "street": ("需职能部门处理，请改派。",),
 }
-SUSPEND_REASONS = (
-    "需要业主大会表决使用公共维修资金，待表决后继续办理。",
-    "当事人外出务工，待其返回后再处理。",
-    "需等天晴后施工，暂时挂起。",
-)
-EXTENSION_REASONS = (
-    "配件需厂家调货，预计一周后到货，申请延期。",
-    "防水施工需要连续晴天，近期降雨较多，申请延期。",
-    "涉及多户协调，需要再召开一次居民会议，申请延期。",
-)
+# Why a request waits, by what kind of work it needs (matter code → reasons; "" = others).
+_FUNDS = "需要业主大会表决使用公共维修资金，待表决后继续办理。"
+_AWAY = "需要当面联系当事人，对方外出务工联系不上，待其返回后再处理。"
+_WEATHER = "需等天晴后施工，暂时挂起。"
+SUSPEND_REASONS: dict[str, tuple[str, ...]] = {
+    "building_repair": (_FUNDS, _WEATHER),
+    "elevator": (_FUNDS,),
+    "drains": (_FUNDS,),
+    "property_service": (_FUNDS,),
+    "roads": (_WEATHER,),
+    "greening": (_WEATHER,),
+    "heating": ("供热公司正在检修主管网，待检修完成后复查室温。",),
+    "": (_AWAY,),
+}
+_PARTS = "配件需厂家调货，预计一周后到货，申请延期。"
+_RAIN = "防水施工需要连续晴天，近期降雨较多，申请延期。"
+_MEETING = "涉及多户协调，需要再召开一次居民会议，申请延期。"
+EXTENSION_REASONS: dict[str, tuple[str, ...]] = {
+    "building_repair": (_RAIN, _PARTS),
+    "lighting": (_PARTS,),
+    "elevator": (_PARTS,),
+    "heating": (_PARTS,),
+    "water": (_PARTS,),
+    "drains": (_PARTS,),
+    "safety_hazard": (_PARTS,),
+    "": (_MEETING,),
+}
 REFUSE_NOTES = ("问题影响居民出行安全，请按期办结，可先采取临时措施。",)
 SUPERVISE_NOTES = (
     "已超期未办结，请承办单位加快办理并说明原因。",
@@ -484,12 +501,14 @@ GUIDED: tuple[tuple[str, str, str], ...] = (
         "",
     ),
 )
-WHISTLE_REASONS = (
-    "楼顶防水整体老化，维修需动用公共维修资金，社区多次协调物业和业主未果，请求街道吹哨。",
-    "供热管网问题涉及供热公司和主管部门，社区无法协调，请求街道召集相关部门。",
-    "问题反复出现，涉及市政管网，社区和物业无力解决，请求街道吹哨报到。",
-    "涉及多家单位责任划分，社区协调三次未果，请求街道统筹。",
-)
+WHISTLE_REASONS: dict[str, str] = {
+    "building_repair": "楼顶和外墙老化，维修需动用公共维修资金，社区多次协调物业和业主未果，"
+    "请求街道吹哨。",
+    "heating": "供热管网问题涉及供热公司和主管部门，社区无法协调，请求街道召集相关部门。",
+    "drains": "问题反复出现，涉及市政管网，社区和物业无力解决，请求街道吹哨报到。",
+    "roads": "路面和井盖属于市政设施，社区无力维修，请求街道吹哨报到。",
+    "": "涉及多家单位责任划分，社区协调三次未果，请求街道统筹。",
+}
 REPORT_NOTES = {
     "住建": (
         "已派工程科人员到现场勘查，明确维修责任主体，三日内拿出维修方案。",
@@ -891,6 +910,9 @@ class Stories:
     def fill(self, template: str, building: DemoBuilding, grid: DemoGrid) -> str:
         return template.format(**self.slots(building, grid))
 
+    def reason(self, table: dict[str, tuple[str, ...]], p: Plan) -> str:
+        return self.pick(table.get(p.matter.code, table[""]))
+
     def pick(self, items: tuple[str, ...]) -> str:
         return self.rng.choice(items)
 
@@ -1114,7 +1136,7 @@ class Stories:
                 t = r.days_later(t, 0.5, 3)
                 yield t
                 lifecycle.case_suspend(
-                    case=case, actor=dispatcher, reason=self.pick(SUSPEND_REASONS)
+                    case=case, actor=dispatcher, reason=self.reason(SUSPEND_REASONS, p)
                 )
                 if p.suspend == "stay":
                     return
@@ -1128,7 +1150,7 @@ class Stories:
                     case=case,
                     actor=handler,
                     days=rng.choice((3, 5, 7)),
-                    reason=self.pick(EXTENSION_REASONS),
+                    reason=self.reason(EXTENSION_REASONS, p),
                 )
                 if p.extension == "pending":
                     return
@@ -1272,7 +1294,9 @@ class Stories:
         t = r.later(t, 30, 400)
         yield t
         raiser = cast["shuji"] if rng.random() < 0.3 else cast["shequ"]
-        whistle = whistles.whistle_raise(case=case, actor=raiser, reason=self.pick(WHISTLE_REASONS))
+        whistle = whistles.whistle_raise(
+            case=case, actor=raiser, reason=WHISTLE_REASONS.get(p.matter.code, WHISTLE_REASONS[""])
+        )
         t = r.later(t, 20, 240)
         yield t
         others = [d for d in cast.others if rng.random() < 0.25]

@@ -11,7 +11,6 @@ the errand is linked to their active ledger entry.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -22,8 +21,8 @@ from lianxin.accounts.permissions import Perm
 from lianxin.cases import workflow as wf
 from lianxin.cases.models import Case, Category, Errand
 from lianxin.cases.selectors import cases_for
-from lianxin.cases.services import intake, lifecycle, sla
-from lianxin.cases.workflow import Action, Channel, Kind, Level, Status
+from lianxin.cases.services import intake, lifecycle
+from lianxin.cases.workflow import Channel, Kind, Level, Status
 from lianxin.core import clock
 from lianxin.core.errors import Conflict, DomainError, PermissionDenied
 from lianxin.people.models import LedgerEntry, Resident
@@ -84,44 +83,14 @@ def _own_handler_unit(actor: Actor, case: Case) -> Unit:
 
 def _self_dispatch(*, case: Case, actor: Actor, note: str) -> None:
     handler_unit = _own_handler_unit(actor, case)
-    if lifecycle.actor_may(actor, case, wf.DISPATCH):
-        lifecycle.case_assign(
-            case=case,
-            actor=actor,
-            handler_unit=handler_unit,
-            assignee_id=actor.user_id,
-            note=note,
-        )
-        return
-    # A grid worker dispatches nothing, but what they did in person is theirs to handle: the
-    # dispatch is recorded with them as handler, within the unit of their own handling post
-    # (checked above), never to anyone else. lifecycle.case_assign has no such path yet.
-    now = clock.now()
-    changes: dict[str, Any] = {
-        "level": case.level or Level.SMALL,
-        "handler_unit": handler_unit,
-        "handler_department": None,
-        "handler_team": case.handler_team,
-        "assignee_id": actor.user_id,
-    }
-    if case.accepted_at is None:
-        changes["accepted_at"] = now
-        changes["responded_in_time"] = (
-            None if case.respond_due_at is None else now <= case.respond_due_at
-        )
-    if case.assigned_at is None:
-        changes["assigned_at"] = now
-        changes["resolve_due_at"] = sla.resolve_due(
-            start=now, urgency=case.urgency, category=case.category
-        )
-    lifecycle.case_transition(
+    # case_assign lets a handler without dispatch rights assign to themselves only, within
+    # their own handling unit (checked again there).
+    lifecycle.case_assign(
         case=case,
-        action=Action.ASSIGN,
         actor=actor,
+        handler_unit=handler_unit,
+        assignee_id=actor.user_id,
         note=note,
-        changes=changes,
-        data={"handler_unit": handler_unit.code, "assignee": actor.user_id, "self": True},
-        skip_permission=True,
     )
 
 

@@ -315,6 +315,16 @@ def case_assign(
         handler_unit, department, team, assignee_id = h.unit, h.department, h.team, h.assignee_id
     if assignee_id is not None:
         _check_assignee(assignee_id, handler_unit or case.unit)
+    # A handler without dispatch rights (a grid worker) may take on in person what they deal
+    # with on the spot — an errand, a dispute they mediate — but only to themselves and only
+    # within the unit of their own handling post.
+    self_assign = (
+        assignee_id is not None
+        and assignee_id == actor.user_id
+        and not actor_may(actor, case, wf.DISPATCH)
+    )
+    if self_assign and not actor.can(wf.HANDLE, (handler_unit or case.unit).path):
+        raise PermissionDenied("只能在本人承办范围内自行接办")
     now = _now()
     changes: dict[str, Any] = {
         "level": level,
@@ -346,7 +356,9 @@ def case_assign(
             "department": department.pk if department else None,
             "team": team.pk if team else None,
             "assignee": assignee_id,
+            "self": self_assign,
         },
+        skip_permission=self_assign,
     )
     notify.notify_users(
         handler_user_ids(case),

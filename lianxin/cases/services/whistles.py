@@ -147,7 +147,7 @@ def whistle_report_in(*, summons: WhistleSummons, actor: Actor, action_note: str
     if not action_note:
         raise DomainError("请填写采取的措施", field="action_note")
     locked = (
-        WhistleSummons.objects.select_for_update()
+        WhistleSummons.objects.select_for_update(of=("self",))
         .select_related("whistle__case", "unit")
         .get(pk=summons.pk)
     )

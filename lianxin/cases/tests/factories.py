@@ -74,7 +74,9 @@ def resolved_case(world: Any, **kw: Any) -> Case:
 
 
 def gps_photo(
-    name: str = "gps.jpg", *, lat: tuple[float, float, float] = (34.0, 54.0, 36.0),
+    name: str = "gps.jpg",
+    *,
+    lat: tuple[float, float, float] = (34.0, 54.0, 36.0),
     lon: tuple[float, float, float] = (112.0, 47.0, 24.0),
 ) -> SimpleUploadedFile:
     """A real JPEG carrying EXIF GPS tags (N lat, E lon, degrees/minutes/seconds)."""

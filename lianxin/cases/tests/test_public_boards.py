@@ -179,12 +179,12 @@ def test_mediations_and_errands_never_reach_public_pages(world) -> None:
     intake.case_file(
         actor=staff,
         unit=world.building,
-        description="邻里纠纷：楼上漏水淹了楼下，双方争执",
+        description="楼上漏水淹了楼下，李家和赵家双方争执",
         channel=Channel.WALK_IN,
         kind=Kind.MEDIATION,
     )
     for url in (column_url(world), board_url(world)):
         html = Client().get(url).content.decode()
-        assert "张秀兰" not in html and "养老金" not in html and "邻里纠纷" not in html
+        assert "张秀兰" not in html and "养老金" not in html and "李家和赵家" not in html
     page = Client().get(reverse("resident:qr", args=[world.building.code])).content.decode()
-    assert "张秀兰" not in page and "邻里纠纷" not in page
+    assert "张秀兰" not in page and "李家和赵家" not in page
