@@ -200,6 +200,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             source=f"open311:{device}",
             channel=wf.Channel.OPEN311,
             allow_publish=publish,
+            filed_via=actor,
         )
     except DomainError as exc:
         raise _domain_problem(exc) from exc

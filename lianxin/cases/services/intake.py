@@ -194,13 +194,21 @@ def _create(
         action=Action.SUBMIT,
         actor=actor,
         to_status=Status.RECEIVED,
-        note="诉求已提交" if actor is None else f"代居民登记（{Channel(channel).label}）",
+        note=_submit_note(actor, channel),
         data={"channel": channel},
         at=now,
     )
     if photos:
         store_photos(case, photos, stage=CasePhoto.Stage.BEFORE, event=event)
     return Submitted(case=case, token=token)
+
+
+def _submit_note(actor: Actor | None, channel: str) -> str:
+    if actor is None:
+        return "诉求已提交"
+    if channel in {Channel.OPEN311, Channel.API}:
+        return f"经接口提交（{actor.display_name}）"
+    return f"代居民登记（{Channel(channel).label}）"
 
 
 def _notify_new(case: Case) -> None:
@@ -228,10 +236,12 @@ def case_submit_public(
     source: str = "",
     channel: str = Channel.QR,
     allow_publish: bool = True,
+    filed_via: Actor | None = None,
 ) -> Submitted:
     """A resident's request from a QR page, the 楼院有话 column or Open311 (no account).
 
-    `source` is the client address; only its keyed digest is stored (rate limit)."""
+    `source` is the client address; only its keyed digest is stored (rate limit).
+    `filed_via` is the integration account that relayed it (Open311), kept as the filer."""
     unit = _place(unit)
     description = clean_description(description)
     phone = _clean_phone(phone)
@@ -251,7 +261,7 @@ def case_submit_public(
         latitude=latitude,
         longitude=longitude,
         source=src,
-        actor=None,
+        actor=filed_via,
         allow_publish=allow_publish,
     )
     _notify_new(submitted.case)
@@ -278,6 +288,7 @@ def case_file(
     patrol: PatrolLog | None = None,
     kind: str = Kind.ORDINARY,
     received_at: dt.datetime | None = None,
+    allow_publish: bool = False,
 ) -> Submitted:
     """Staff or a grid worker files a request on a resident's behalf (or a patrol finding)."""
     if not actor.can(wf.FILE, unit.path):
@@ -309,6 +320,7 @@ def case_file(
         household_id=household_id,
         patrol=patrol,
         received_at=received_at,
+        allow_publish=allow_publish,
     )
     _notify_new(submitted.case)
     return submitted

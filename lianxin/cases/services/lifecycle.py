@@ -16,7 +16,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from lianxin.accounts.actor import Actor
 from lianxin.audit.models import AuditEvent
@@ -313,8 +313,6 @@ def case_assign(
     if handler_unit is None and department is None and team is None and assignee_id is None:
         h = routing.route(place_path=case.place_path, category=case.category, level=level)
         handler_unit, department, team, assignee_id = h.unit, h.department, h.team, h.assignee_id
-    if assignee_id is not None:
-        _check_assignee(assignee_id, handler_unit or case.unit)
     # A handler without dispatch rights (a grid worker) may take on in person what they deal
     # with on the spot — an errand, a dispute they mediate — but only to themselves and only
     # within the unit of their own handling post.
@@ -325,6 +323,8 @@ def case_assign(
     )
     if self_assign and not actor.can(wf.HANDLE, (handler_unit or case.unit).path):
         raise PermissionDenied("只能在本人承办范围内自行接办")
+    if assignee_id is not None:
+        _check_assignee(assignee_id, handler_unit or case.unit)
     now = _now()
     changes: dict[str, Any] = {
         "level": level,
@@ -594,7 +594,10 @@ def case_rate_by_resident(*, case: Case, satisfaction: str, comment: str = "") -
             skip_permission=True,
         )
     last_resolve = case.events.filter(action=Action.RESOLVE).order_by("-created_at").first()
-    already = case.events.filter(action=Action.RATE)
+    # A resident rates once per resolution: a RATE, or the FOLLOW_UP their rating made.
+    already = case.events.filter(
+        Q(action=Action.RATE) | Q(action=Action.FOLLOW_UP, data__by="resident")
+    )
     if last_resolve is not None:
         already = already.filter(created_at__gte=last_resolve.created_at)
     if already.exists():
