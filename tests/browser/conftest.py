@@ -142,3 +142,21 @@ def browser() -> Iterator[object]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def phone_page(browser):  # noqa: ANN001, ANN201
+    from tests.browser.pages import PHONE
+
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(browser):  # noqa: ANN001, ANN201
+    from tests.browser.pages import DESKTOP
+
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    yield context.new_page()
+    context.close()

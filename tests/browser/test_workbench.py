@@ -15,56 +15,15 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from lianxin.demo.builder import DEMO_PASSWORD
+from tests.browser.pages import fits_width, log_in
 
 pytestmark = pytest.mark.browser
 
 GRID = "G410883001002-01"  # 迎秀社区第一网格: wangge's grid
 SIBLING_GRID = "G410883001002-02"  # 迎秀社区第二网格: wangge2's grid
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 800}
 # A masked ID number as the pages show it: first three and last four characters.
 MASKED_ID = re.compile(r"410\*{11}\d{3}[\dX]")
 PLAIN_ID = re.compile(r"410883(19|20)\d{9}[\dX]")
-
-
-@pytest.fixture
-def phone_page(browser):  # noqa: ANN001, ANN201
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
-    yield context.new_page()
-    context.close()
-
-
-@pytest.fixture
-def desktop_page(browser):  # noqa: ANN001, ANN201
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    yield context.new_page()
-    context.close()
-
-
-def log_in(page: Page, server, username: str) -> None:  # noqa: ANN001
-    page.goto(server.url("/login/"))
-    expect(page.locator("h1")).to_contain_text("登录")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    assert page.url == server.url("/"), f"{username} did not land on the workbench: {page.url}"
-    assert_styled(page)
-
-
-def assert_styled(page: Page) -> None:
-    """Every stylesheet the page links is served (a page without its CSS is unusable on a phone)."""
-    hrefs = page.eval_on_selector_all("link[rel=stylesheet]", "els => els.map(e => e.href)")
-    assert hrefs, "the page links no stylesheet"
-    for href in hrefs:
-        response = page.request.get(href)
-        assert response.ok, f"stylesheet {href} answered {response.status}"
-
-
-def fits_width(page: Page) -> bool:
-    """No horizontal scrolling: the page is usable on the viewport it is shown on."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_grid_worker_on_a_phone_sees_only_the_own_grid(
