@@ -12,11 +12,11 @@ It times, for the bench street (410899001) over 2025-01-01..2025-12-31 (median o
 runs after one warm-up run each):
 
   A. `lianxin.cases.figures.unit_figures(...)` — everything the figures page shows: settings,
-     categories, children, the grouped request query (one pass, grouped by child unit), the
-     grouped whistle query and the grouped mediation query;
+     categories, children, the grouped request query (one pass, grouped by child unit, with
+     the mediation rows LEFT JOINed) and the grouped whistle query;
   B. ONE hand-written SQL statement over the same rows (same WHERE on cases_case) computing
-     the same request counts (states, channels, levels, top-level categories, follow-ups)
-     with FILTER clauses, without the child grouping;
+     the same request counts (states, channels, levels, top-level categories, follow-ups,
+     mediations through the same LEFT JOIN) with FILTER clauses, without the child grouping;
 
 checks that A's request counts equal B's, and prints both times and the ratio A / B.
 With --explain it prints EXPLAIN (ANALYZE, BUFFERS) of A's request query, for the street
@@ -58,6 +58,8 @@ SELECT
   COUNT(*) FILTER (WHERE outcome = 'rejected') AS rejected,
   COUNT(*) FILTER (WHERE outcome = 'merged') AS merged,
   COUNT(*) FILTER (WHERE kind = 'mediation') AS mediations,
+  COUNT(*) FILTER (WHERE m.agreement_reached IS NOT NULL) AS mediations_concluded,
+  COUNT(*) FILTER (WHERE m.agreement_reached) AS mediations_succeeded,
   COUNT(*) FILTER (WHERE kind = 'errand') AS errands,
   COUNT(*) FILTER (WHERE channel = 'patrol') AS patrol_findings,
   COUNT(*) FILTER (WHERE satisfaction <> '') AS follow_ups,
@@ -84,7 +86,7 @@ SELECT
   COUNT(*) FILTER (WHERE level = '') AS lv_unset,
   {categories}
   COUNT(*) FILTER (WHERE category_id IS NULL) AS cat_none
-FROM cases_case
+FROM cases_case c LEFT JOIN cases_mediation m ON m.case_id = c.id
 WHERE place_path LIKE %(prefix)s AND received_at >= %(start)s AND received_at < %(end)s
 """
 
@@ -135,6 +137,12 @@ def main() -> int:
     parser.add_argument("--unit", default="410899001", help="unit code (default: the street)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument(
+        "--jit",
+        choices=["default", "on", "off"],
+        default="default",
+        help="PostgreSQL JIT for this session (compiling ~50 FILTER expressions costs ~0.5 s)",
+    )
     args = parser.parse_args()
     setup()
     from django.db import connection
@@ -146,9 +154,17 @@ def main() -> int:
     if connection.vendor != "postgresql":
         print("warning: the targets are for PostgreSQL; this is", connection.vendor)
     unit = Unit.objects.get(code=args.unit)
+    if args.jit != "default" and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET jit = {args.jit}")
     total = Case.objects.count()
     print(f"database: {connection.settings_dict['NAME']} ({total:,} requests in cases_case)")
-    print(f"unit: {unit.display_name} {unit.path}, period {FROM} .. {TO}")
+    jit = ""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            jit = f"; jit {cursor.fetchone()[0]}"
+    print(f"unit: {unit.display_name} {unit.path}, period {FROM} .. {TO}{jit}")
 
     a_time, figures = timed(
         lambda: unit_figures(unit=unit, date_from=FROM, date_to=TO), args.repeat

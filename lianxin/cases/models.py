@@ -764,6 +764,7 @@ class Notification(models.Model):
         RETURNED = "returned", "退单"
         EXTENSION = "extension", "延期申请"
         SUPERVISED = "supervised", "督办"
+        REVISIT = "revisit", "调解回访"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -65,7 +65,8 @@ Step = Generator[dt.datetime, None, None]
 
 # --- texts -------------------------------------------------------------------------------------
 # {b} building (迎秀小区3号楼), {c} compound (迎秀小区), {s} stairwell number, {f} floor,
-# {door} a door of the building (2单元301室). The first sentence becomes the title.
+# {door} a door of the building (2单元301室), {up} one above the ground floor, {top} one on the
+# top floor. The first sentence becomes the title.
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ MATTERS: tuple[Matter, ...] = (
         "village",
         (
             (
-                "{b}顶楼漏水。一下雨{door}天花板往下滴水，墙皮都泡掉了。",
+                "{b}顶楼漏水。一下雨{top}天花板往下滴水，墙皮都泡掉了。",
                 "维修队已对楼顶漏点做防水补漏，雨后回访没有再渗漏。",
             ),
             (
@@ -523,8 +524,11 @@ REPORT_NOTES = {
 COORDINATED = {
     "heating": "经街道协调，供热公司承诺管网改造完成后恢复供暖，改造期间为老人家庭提供电暖器，"
     "社区每周公示进展。",
-    "": "经街道协调，住建局、物业和业主代表商定维修方案，费用从公共维修资金列支，已分期施工。",
+    "repair": "经街道协调，住建局、物业和业主代表商定维修方案，费用从公共维修资金列支，"
+    "已分期施工。",
+    "": "经街道协调，明确物业、环卫和社区的分工，建立长效管理机制，社区每周检查。",
 }
+REPAIR_CODES = frozenset({"building_repair", "drains", "elevator", "property_service", "roads"})
 WHISTLE_PREFIX = "经街道召集相关部门现场会商，"
 WHISTLE_CLOSE_NOTES = {
     "closed": ("问题已解决，居民满意，吹哨办结。",),
@@ -553,7 +557,7 @@ DISPUTES: tuple[Dispute, ...] = (
         "neighbour_dispute",
         "邻里纠纷（漏水）",
         5,
-        ("{b}{door}家漏水到楼下。楼下住户多次找上门，双方吵了起来。",),
+        ("{b}{up}家漏水到楼下。楼下住户多次找上门，双方吵了起来。",),
         (
             "入户查看漏水位置，听取双方意见，初步劝导避免矛盾激化。",
             "组织双方和物业在社区调解室面对面协商维修和赔偿。",
@@ -824,6 +828,12 @@ def photo(rng: random.Random, stage: str, n: int = 0) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"{stage}{n}.jpg", buf.getvalue(), content_type="image/jpeg")
 
 
+def _floor(door: str) -> int:
+    """2单元301室 → 3 (the floor is the room number without its last two digits)."""
+    room = door.split("单元")[-1].removesuffix("室")
+    return int(room[:-2]) if room[:-2].isdigit() else 1
+
+
 # --- the stories -----------------------------------------------------------------------------
 
 
@@ -897,8 +907,14 @@ class Stories:
         """The place words of one request: building, compound, stairwell, floor, door."""
         rng = self.rng
         name = building.unit.display_name
-        door = rng.choice(building.households).address if building.households else "1单元101室"
+        doors = [h.address for h in building.households] or ["1单元101室"]
+        door = rng.choice(doors)
+        floors = {d: _floor(d) for d in doors}
+        top = max(floors.values())
+        upper = [d for d in doors if floors[d] > 1] or doors
         return {
+            "up": rng.choice(upper),
+            "top": rng.choice([d for d in doors if floors[d] == top]),
             "b": name,
             "c": name.rstrip("0123456789号楼"),  # 迎秀花园7号楼 → 迎秀花园
             "s": door.split("单元")[0] if "单元" in door else rng.randint(1, 3),
@@ -988,6 +1004,8 @@ class Stories:
             resident_id=p.resident[0] if p.resident and p.channel != Channel.RIDER else None,
             household_id=p.resident[1] if p.resident and p.channel != Channel.RIDER else None,
             photos=photos,
+            # Asked on the phone or at the door whether the matter may be shown publicly.
+            allow_publish=self.rng.random() < 0.85,
         ).case
 
     def assign(self, case: Case, p: Plan, *, note: str = "") -> None:
@@ -1358,7 +1376,8 @@ class Stories:
         if p.whistle == "closed":
             result = WHISTLE_PREFIX + p.result
         else:
-            result = COORDINATED.get(p.matter.code, COORDINATED[""])
+            code = "repair" if p.matter.code in REPAIR_CODES else p.matter.code
+            result = COORDINATED.get(code, COORDINATED[""])
         lifecycle.case_resolve(
             case=case,
             actor=cast["bumen"],
@@ -1657,7 +1676,7 @@ WHISTLE_MATTERS = frozenset(
     {"building_repair", "drains", "property_service", "parking", "sanitation", "roads"}
 )
 LEAKING_ROOF = (
-    "{b}楼顶漏水好几处。一下雨顶楼三户家里都往下滴水，{door}墙皮泡得一碰就掉，找物业多次没人管。"
+    "{b}楼顶漏水好几处。一下雨顶楼三户家里都往下滴水，{top}墙皮泡得一碰就掉，找物业多次没人管。"
 )
 HEATING_PROJECT = (
     "{c}暖气改造停工烂尾。居民代表自己找施工方改造暖气，因为资金和施工纠纷停了工，"
@@ -1805,17 +1824,22 @@ class Planner:
         plain = [
             p
             for p in self.plans
-            if p.end == "closed" and not p.stop and not p.whistle and p.patrol is None
+            # Urgent matters (danger, utilities) are dealt with, not left waiting.
+            if p.end == "closed"
+            and not p.stop
+            and not p.whistle
+            and p.patrol is None
+            and not p.urgent
         ]
         rng.shuffle(plain)
 
+        taken: set[int] = set()
+
         def take(lo: int, hi: int, n: int, fn: Callable[[Plan], None]) -> None:
-            chosen = [p for p in plain if lo <= self.age(p) <= hi and not p.stop][:n]
+            chosen = [p for p in plain if lo <= self.age(p) <= hi and id(p) not in taken][:n]
             for p in chosen:
                 fn(p)
-                p.stop = p.stop or "set"
-                if p.stop == "set":
-                    p.stop = ""
+                taken.add(id(p))
 
         def stop(stage: str) -> Callable[[Plan], None]:
             def fn(p: Plan) -> None:
@@ -1849,8 +1873,8 @@ class Planner:
         take(1, 9, 6, stop("assigned"))
         take(1, 12, 4, returned)
         take(1, 6, 8, stop("in_progress"))
-        take(9, 30, 8, overdue)
-        take(31, DAYS, 4, overdue)
+        take(9, 30, 5, overdue)
+        take(31, DAYS, 2, overdue)
         take(3, 60, 5, suspended)
         take(3, 12, 3, pending)
         take(1, 8, 10, stop("resolved"))
@@ -1858,6 +1882,11 @@ class Planner:
         take(20, DAYS, 3, stop("followed_up"))
         take(3, 20, 3, reopened)
         take(2, 12, 4, whistle_open)
+        # Every whistle outcome, in about the seeds' proportions (83 / 73 closed / 10 coordinated).
+        older = [p for p in self.plans if p.whistle == "closed" and self.age(p) > 20]
+        coordinated = sum(p.whistle == "coordinated" for p in self.plans)
+        for n, p in enumerate(older[: 1 + max(0, 3 - coordinated)]):
+            p.whistle = "unresolved" if n == 0 else "coordinated"
 
     def showcases(self) -> None:
         """The seeds' situations, told in full (DOMAIN.md §4)."""

@@ -119,7 +119,14 @@ def record_event(
     public: bool = True,
     data: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
+    system_label: str = "",
 ) -> CaseEvent:
+    """Append one event. Without a user it is the resident's step, unless `system_label`
+    names the job that acted (e.g. 系统（超期自动吹哨）)."""
+    if actor is not None and actor.user_id:
+        actor_label = actor.display_name
+    else:
+        actor_label = system_label or RESIDENT_LABEL
     return CaseEvent.objects.create(
         case=case,
         place_path=case.place_path,
@@ -127,7 +134,7 @@ def record_event(
         from_status=from_status,
         to_status=to_status,
         actor_id=actor.user_id if actor else None,
-        actor_label=(actor.display_name if actor and actor.user_id else RESIDENT_LABEL)[:100],
+        actor_label=actor_label[:100],
         post_label=(actor.post_label if actor and actor.user_id else "")[:150],
         note=note,
         is_public=public,
@@ -149,6 +156,7 @@ def case_transition(
     photos: Sequence[UploadedFile] = (),
     photo_stage: str = CasePhoto.Stage.PROGRESS,
     skip_permission: bool = False,
+    system_label: str = "",
 ) -> CaseEvent:
     """Apply one action: check rule and permission, compare-and-set, append the event.
 
@@ -190,6 +198,7 @@ def case_transition(
         public=rule.public,
         data=data,
         at=now,
+        system_label=system_label,
     )
     if photos:
         store_photos(case, photos, stage=photo_stage, event=event)
@@ -816,15 +825,8 @@ def case_resume(
 ) -> CaseEvent:
     now = _now()
     changes: dict[str, Any] = {"paused_at": None, "status_before_pause": ""}
-    if case.paused_at is not None:
-        if case.resolve_due_at is not None:
-            changes["resolve_due_at"] = sla.shift_for_pause(
-                case.resolve_due_at, case.paused_at, now
-            )
-        if case.respond_due_at is not None and case.accepted_at is None:
-            changes["respond_due_at"] = sla.shift_for_pause(
-                case.respond_due_at, case.paused_at, now
-            )
+    # Due times move by the paused time, counted as each limit counts (natural or working).
+    changes.update(sla.resume_changes(case, now))
     return case_transition(
         case=case,
         action=Action.RESUME,

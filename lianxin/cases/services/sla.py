@@ -677,7 +677,7 @@ def _remind(due: list[tuple[int, dt.date]]) -> int:
         events.append(_event(r, Action.NOTE, note, now, {REVISIT_KEY: day.isoformat()}))
         notes += _notifications(
             recipients.handlers.get(r.pk, []),
-            Notification.Kind.NEAR_DUE,
+            Notification.Kind.REVISIT,
             f"调解回访到期：{r.tracking_no} {r.title}（{day:%m月%d日}）",
             r.pk,
         )

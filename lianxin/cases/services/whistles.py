@@ -54,6 +54,7 @@ def whistle_raise(
         note=reason,
         expected_version=expected_version,
         skip_permission=automatic,
+        system_label="系统（超期自动吹哨）" if automatic else "",
         changes={
             "is_whistled": True,
             "handler_unit": street,

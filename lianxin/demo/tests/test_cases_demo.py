@@ -72,7 +72,9 @@ def check_every_kind_and_state(demo: builder.DemoSummary) -> None:
         Channel.BUILDING_LEADER,
     ):
         assert channels[channel] > 0, channel
-    assert cases.filter(allow_publish=True).count() > total * 0.8
+    # Residents mostly agree to publication (mediations and errands are about named people).
+    ordinary = cases.filter(kind=Kind.ORDINARY).exclude(channel=Channel.PATROL)
+    assert ordinary.filter(allow_publish=True).count() > ordinary.count() * 0.75
 
     # The side roads: guided with a referral, rejected with a reason, merged with supporters,
     # returned three times and sent up a level, reopened, extensions, board-hidden items.
