@@ -53,6 +53,18 @@ def _case_public_id(server, tracking_no: str) -> str:  # noqa: ANN001
     return str(uuid.UUID(str(rows[0][0])))
 
 
+def _whistle_public_id(server, tracking_no: str) -> str:  # noqa: ANN001
+    import uuid
+
+    rows = server.query(
+        "SELECT w.public_id FROM cases_whistle w JOIN cases_case c ON c.id = w.case_id "
+        "WHERE c.tracking_no = ?",
+        tracking_no,
+    )
+    assert rows, f"request {tracking_no} was not whistled"
+    return str(uuid.UUID(str(rows[0][0])))
+
+
 def _act(page: Page, server, case_id: str, action: str) -> None:  # noqa: ANN001
     response = page.goto(server.url(f"/cases/{case_id}/act/{action}/"))
     assert response is not None and response.status == 200, f"{action}: {response and response.status}"
@@ -112,7 +124,7 @@ def test_a_request_goes_round_the_whole_loop(browser, demo_server, screenshots) 
     staff.check("input[name=level][value=big]")
     _submit_action(staff)
     _act(staff, server, case_id, "assign")
-    staff.select_option("select[name=handler_unit]", label=re.compile("大定街道"))
+    staff.select_option("select[name=handler_unit]", label="大定街道（街道）")
     _submit_action(staff)
     expect(staff.locator("main")).to_contain_text("已派遣")
     staff.screenshot(path=screenshots / "shequ-dispatched-1280.png", full_page=True)
@@ -123,11 +135,10 @@ def test_a_request_goes_round_the_whole_loop(browser, demo_server, screenshots) 
     street = desk.new_page()
     log_in(street, server, "jiedao")
     _act(street, server, case_id, "whistle")
-    street.fill("textarea[name=note]", "楼顶防水属公共维修，需住建部门牵头，街道吹哨召集")
+    street.fill("textarea[name=reason]", "楼顶防水属公共维修，需住建部门牵头，街道吹哨召集")
     _submit_action(street)
-    street.goto(server.url(f"/cases/{case_id}/"))
-    street.locator("a[href*='/cases/whistles/']").first.click()
-    street.wait_for_load_state("networkidle")
+    whistle_id = _whistle_public_id(server, tracking_no)
+    street.goto(server.url(f"/cases/whistles/{whistle_id}/"))
     street.locator("input[name=departments]").first.check()
     street.locator("form:has(input[value=summon]) button[type=submit]").click()
     street.wait_for_load_state("networkidle")

@@ -459,6 +459,7 @@ def case_return(
             case,
             action=Action.ESCALATE,
             actor=None,
+            system_label="系统（退单上交）",
             public=False,
             note=f"退单已达{count}次，上交{escalate_to.display_name}",
             from_status=Status.RETURNED,

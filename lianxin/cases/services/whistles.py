@@ -111,7 +111,7 @@ def whistle_summon(
         for d in departments
     ] + [WhistleSummons(whistle=whistle, unit=u, summoned_at=now, report_due_at=due) for u in units]
     WhistleSummons.objects.bulk_create(rows)
-    names = "、".join(str(d) for d in departments) + "、".join(u.display_name for u in units)
+    names = "、".join([*(str(d) for d in departments), *(u.display_name for u in units)])
     case = whistle.case
     record_event(
         case,
