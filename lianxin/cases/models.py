@@ -425,9 +425,19 @@ class Case(PublicModel):
         indexes: ClassVar[list[models.Index]] = [
             # Figures and scoped lists: a unit's requests over a period (range on the path
             # prefix, then the time).
-            models.Index(fields=["place_path", "received_at"], name="cases_case_path_received"),
+            models.Index(
+                fields=["place_path", "received_at"],
+                name="cases_case_path_received",
+                # Pattern operators so PostgreSQL serves `LIKE 'prefix%'` from the index
+                # whatever the database collation (ignored on SQLite).
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+            ),
             # Queues: open requests by status within a unit.
-            models.Index(fields=["status", "place_path"], name="cases_case_status_path"),
+            models.Index(
+                fields=["status", "place_path"],
+                name="cases_case_status_path",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
             # Grid worker's "assigned to me".
             models.Index(fields=["assignee", "status"], name="cases_case_assignee_status"),
             # Rate limits and "my requests" by phone.
@@ -486,7 +496,11 @@ class CaseEvent(AppendOnlyModel):
         ordering: ClassVar[list[str]] = ["created_at", "id"]
         indexes: ClassVar[list[models.Index]] = [
             # Figures that count events (returns, reopenings) per unit and period.
-            models.Index(fields=["place_path", "action", "created_at"], name="cases_event_fig"),
+            models.Index(
+                fields=["place_path", "action", "created_at"],
+                name="cases_event_fig",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "timestamptz_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

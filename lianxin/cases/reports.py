@@ -229,9 +229,14 @@ def figures_pdf(data: Mapping[str, Any], *, title: str | None = None) -> bytes:
             ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#BBBBBB")),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEF1F5")),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
         ]
     )
+
+    def styled(table: Table, value_columns: list[int]) -> Table:
+        table.setStyle(grid_style)
+        table.setStyle(TableStyle([("ALIGN", (c, 1), (c, -1), "RIGHT") for c in value_columns]))
+        return table
+
     width = 186 * mm
     counts, rates = data["counts"], data["rates"]
     story: list[Any] = [
@@ -291,8 +296,7 @@ def figures_pdf(data: Mapping[str, Any], *, title: str | None = None) -> bytes:
     rows = [["指标", "数值", "指标", "数值"]] + [
         [a[0], a[1], b[0], b[1]] for a, b in zip(left, right, strict=True)
     ]
-    table = Table(rows, colWidths=[width * 0.32, width * 0.18] * 2, repeatRows=1)
-    table.setStyle(grid_style)
+    table = styled(Table(rows, colWidths=[width * 0.32, width * 0.18] * 2, repeatRows=1), [1, 3])
     story += [Paragraph("各项指标", st.heading), table]
 
     # Channels, levels and categories side by side in one table.
@@ -310,8 +314,9 @@ def figures_pdf(data: Mapping[str, Any], *, title: str | None = None) -> bytes:
         for _heading, items in blocks:
             row += [items[i]["name"], str(items[i]["count"])] if i < len(items) else ["", ""]
         share_rows.append(row)
-    shares = Table(share_rows, colWidths=[width * 0.22, width * 0.113] * 3, repeatRows=1)
-    shares.setStyle(grid_style)
+    shares = styled(
+        Table(share_rows, colWidths=[width * 0.22, width * 0.113] * 3, repeatRows=1), [1, 3, 5]
+    )
     story += [Paragraph("来源与分类", st.heading), shares]
 
     if data["children"]:
@@ -326,8 +331,20 @@ def figures_pdf(data: Mapping[str, Any], *, title: str | None = None) -> bytes:
             )
         first = width * 0.2
         rest = (width - first) / (len(head) - 1)
-        kids = Table(kid_rows, colWidths=[first] + [rest] * (len(head) - 1), repeatRows=1)
-        kids.setStyle(grid_style)
+        kids = styled(
+            Table(kid_rows, colWidths=[first] + [rest] * (len(head) - 1), repeatRows=1),
+            list(range(1, len(head))),
+        )
+        # Eleven columns on A4: smaller type and padding so "100.00%" fits.
+        kids.setStyle(
+            TableStyle(
+                [
+                    ("FONTSIZE", (0, 1), (-1, -1), 8),
+                    ("LEFTPADDING", (1, 0), (-1, -1), 2),
+                    ("RIGHTPADDING", (1, 0), (-1, -1), 2),
+                ]
+            )
+        )
         story += [Paragraph("下级单位", st.heading), kids]
 
     story += [Spacer(1, 4 * mm), Paragraph("统计口径", st.heading)]

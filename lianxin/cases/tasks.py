@@ -17,6 +17,9 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+# The weekly and monthly report tasks are declared there; importing registers them.
+from lianxin.cases import reports  # noqa: E402, F401
+
 logger = logging.getLogger(__name__)
 
 

@@ -168,8 +168,9 @@ def test_mediations_and_errands_never_reach_public_pages(world) -> None:
         description="上门办：为独居老人张秀兰办理养老金资格认证",
         channel=Channel.VISIT,
         kind=Kind.ERRAND,
+        allow_publish=True,  # even when the person agreed, errands stay off public pages
     ).case
-    assert errand.allow_publish  # staff filing leaves the model default
+    assert errand.allow_publish
     lifecycle.case_assign(
         case=errand, actor=staff, handler_unit=world.grid, assignee_id=world.users["grid_worker"].pk
     )
