@@ -12,10 +12,10 @@ def _fast_settings(settings, tmp_path):  # noqa: ANN001, ANN202
     from huey.contrib.djhuey import HUEY
 
     HUEY.immediate = True
-    from lianxin.core import calendar
+    from lianxin.core import snapshot
 
-    # Calendar rows of a rolled-back test must not stay cached for the next one.
-    calendar.invalidate()
+    # Configuration rows of a rolled-back test must not stay cached for the next one.
+    snapshot.invalidate_all()
     yield
 
 

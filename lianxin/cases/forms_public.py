@@ -37,12 +37,10 @@ class MultiplePhotoField(forms.FileField):
 
 def category_choices() -> tuple[list[Any], dict[str, Category]]:
     """Public categories grouped by their parent, each labelled with its help text; and the
-    categories by code (one query)."""
-    rows = list(
-        Category.objects.filter(is_active=True, is_public=True)
-        .select_related("parent")
-        .order_by("sort_order", "code")
-    )
+    categories by code (from the per-process snapshot of categories)."""
+    from lianxin.cases.services.config import public_categories
+
+    rows = public_categories()
     by_code = {c.code: c for c in rows if c.parent_id is not None}
     groups: dict[int, tuple[str, list[tuple[str, str]]]] = {}
     for cat in rows:

@@ -7,27 +7,22 @@ All functions take and return aware datetimes and compute in the project's time 
 (Asia/Shanghai, which has had no daylight saving time since 1991, so wall-clock and elapsed
 time agree).
 
-The exception rows are cached per process. Several processes (web workers, the Huey worker)
-each hold a copy, so an edit made in one must reach the others: the cache remembers a cheap
-freshness stamp of the table (row count and latest ``updated_at``) and compares it with the
-database at most every ``LIANXIN_CALENDAR_RECHECK_SECONDS`` (default 30). Edits in the same
-process invalidate the cache at once (model signals). Rows must therefore be written through
-``save()`` / ``delete()`` (which keep ``updated_at`` true), never with ``QuerySet.update``.
+The exception rows are cached per process by `core.snapshot.TableSnapshot`: edits in another
+process are seen within ``LIANXIN_CALENDAR_RECHECK_SECONDS`` (default 30), edits in the same
+process at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+
+from lianxin.core.snapshot import TableSnapshot
 
 DEFAULT_WORKING_HOURS = "09:00-12:00,13:30-17:30"
 DEFAULT_RECHECK_SECONDS = 30.0
@@ -76,58 +71,25 @@ def working_day_length() -> dt.timedelta:
 # --- exception days (cached with a freshness stamp) -----------------------------------------
 
 
-@dataclass(frozen=True)
-class _Snapshot:
-    stamp: tuple[int, dt.datetime | None]
-    days: dict[dt.date, bool]
-    checked: float
-
-
-_snapshot: _Snapshot | None = None
-_lock = threading.Lock()
-
-
-def _recheck_seconds() -> float:
-    return float(getattr(settings, "LIANXIN_CALENDAR_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS))
-
-
-def _stamp() -> tuple[int, dt.datetime | None]:
-    from django.db.models import Count, Max
-
+def _load_days() -> dict[dt.date, bool]:
     from lianxin.core.models import CalendarDay
 
-    row = CalendarDay.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    return (row["n"], row["last"])
+    return dict(CalendarDay.objects.values_list("day", "is_workday"))
+
+
+_days = TableSnapshot(
+    "core.CalendarDay", _load_days, recheck_setting="LIANXIN_CALENDAR_RECHECK_SECONDS"
+)
 
 
 def _exceptions() -> dict[dt.date, bool]:
-    global _snapshot
-    snap = _snapshot
-    now = time.monotonic()
-    if snap is not None and now - snap.checked < _recheck_seconds():
-        return snap.days
-    with _lock:
-        # The stamp is read before the rows: a write in between makes the next check reload.
-        stamp = _stamp()
-        if snap is not None and stamp == snap.stamp:
-            _snapshot = _Snapshot(snap.stamp, snap.days, now)
-            return snap.days
-        from lianxin.core.models import CalendarDay
-
-        days = dict(CalendarDay.objects.values_list("day", "is_workday"))
-        _snapshot = _Snapshot(stamp, days, now)
-        return days
+    return _days.get()
 
 
 def invalidate(**_: Any) -> None:
     """Forget the cached rows of this process (edits in other processes are seen through
     the freshness stamp)."""
-    global _snapshot
-    _snapshot = None
-
-
-post_save.connect(invalidate, sender="core.CalendarDay", dispatch_uid="lianxin_calendar_save")
-post_delete.connect(invalidate, sender="core.CalendarDay", dispatch_uid="lianxin_calendar_del")
+    _days.invalidate()
 
 
 def is_workday(day: dt.date) -> bool:

@@ -17,6 +17,7 @@ land in the audit trail by signal); `CalendarDay` is not, so its edits are recor
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from decimal import Decimal
@@ -45,6 +46,7 @@ from lianxin.core import calendar
 from lianxin.core.errors import DomainError, PermissionDenied
 from lianxin.core.models import CalendarDay
 from lianxin.core.scope import path_q
+from lianxin.core.snapshot import TableSnapshot
 from lianxin.territory.models import Unit
 
 CONFIGURE = wf.CONFIGURE
@@ -57,12 +59,39 @@ _CODE = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
 _HANDLER_KIND_VALUES = {k for k, _ in HANDLER_KINDS}
 
 
-def case_settings() -> CaseSettings:
-    """The single settings row, created with the defaults on first use."""
+def _load_settings() -> CaseSettings:
     row = CaseSettings.objects.order_by("id").first()
     if row is None:
         row = CaseSettings.objects.create()
     return row
+
+
+_settings = TableSnapshot("cases.CaseSettings", _load_settings)
+
+
+def case_settings() -> CaseSettings:
+    """The single settings row, created with the defaults on first use.
+
+    Read on every submission, so it is a per-process snapshot (core.snapshot); callers get
+    their own copy and may edit and save it."""
+    return copy.copy(_settings.get())
+
+
+def _load_public_categories() -> list[Category]:
+    return list(
+        Category.objects.filter(is_active=True, is_public=True)
+        .select_related("parent")
+        .order_by("sort_order", "code")
+    )
+
+
+_public_categories = TableSnapshot("cases.Category", _load_public_categories)
+
+
+def public_categories() -> list[Category]:
+    """Active categories residents may choose, with their parents (a per-process snapshot:
+    read-only)."""
+    return _public_categories.get()
 
 
 # --- who may ---------------------------------------------------------------------------------

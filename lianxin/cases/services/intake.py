@@ -212,12 +212,19 @@ def _submit_note(actor: Actor | None, channel: str) -> str:
 
 
 def _notify_new(case: Case) -> None:
-    from lianxin.cases.services.lifecycle import _user_ids_at
-    from lianxin.cases.services.routing import ancestor_of_kind
+    """Tell the grid's handlers and the village's dispatchers (one query for both)."""
+    from lianxin.accounts.models import Post
+    from lianxin.accounts.permissions import ROLE_PERMISSIONS
+    from lianxin.cases.services.routing import ancestor_prefixes
 
-    grid = ancestor_of_kind(case.place_path, "grid")
-    village = ancestor_of_kind(case.place_path, "village")
-    ids = _user_ids_at(grid, wf.HANDLE) + _user_ids_at(village, wf.DISPATCH)
+    wanted = {"grid": wf.HANDLE, "village": wf.DISPATCH}
+    rows = Post.objects.filter(
+        unit__path__in=ancestor_prefixes(case.place_path),
+        unit__kind__in=list(wanted),
+        is_active=True,
+        user__is_active=True,
+    ).values_list("user_id", "role", "unit__kind")
+    ids = [u for u, role, kind in rows if wanted[kind] in ROLE_PERMISSIONS.get(role, ())]
     notify.notify_users(ids, kind="new", text=f"新诉求：{case.tracking_no} {case.title}", case=case)
 
 

@@ -385,8 +385,9 @@ def test_query_count_does_not_grow_with_children(world) -> None:
     assert (small.counts["received"], big.counts["received"]) == (3, 33)
     assert len(big.children) == len(small.children) + 30
     assert len(many) == len(few)
-    # Settings, categories, children, requests (with mediations), whistles.
-    assert _selects(many) == _selects(few) == 5
+    # Categories, children, requests (with mediations), whistles — and the settings row
+    # unless its per-process snapshot is already loaded.
+    assert _selects(many) == _selects(few) <= 5
 
 
 def test_children_figures_batch_matches_unit_figures(world) -> None:
@@ -398,10 +399,12 @@ def test_children_figures_batch_matches_unit_figures(world) -> None:
         single = unit_figures(unit=unit, date_from=MARCH[0], date_to=MARCH[1])
         assert fig.as_dict() == single.as_dict()
     # Constant queries whatever the number of children.
+    with CaptureQueriesContext(connection) as few:
+        children_figures(parent=world.village, date_from=MARCH[0], date_to=MARCH[1])
     _grids_with_cases(world, 5)
     with CaptureQueriesContext(connection) as ctx:
         more = children_figures(parent=world.village, date_from=MARCH[0], date_to=MARCH[1])
-    assert len(more) == 7 and _selects(ctx) == 5
+    assert len(more) == 7 and _selects(ctx) == _selects(few) <= 5
 
 
 def test_whistle_outcomes_match_the_seed_shape(world) -> None:

@@ -181,7 +181,9 @@ def test_cached_rows_cost_no_queries_within_the_recheck_interval(settings) -> No
 def test_edits_from_another_process_are_seen_after_the_recheck(settings, monkeypatch) -> None:  # noqa: ANN001
     settings.LIANXIN_CALENDAR_RECHECK_SECONDS = 30
     clock = [1000.0]
-    monkeypatch.setattr(calendar.time, "monotonic", lambda: clock[0])
+    from lianxin.core import snapshot
+
+    monkeypatch.setattr(snapshot.time, "monotonic", lambda: clock[0])
     day = dt.date(2026, 3, 11)  # an ordinary Wednesday
     assert calendar.is_workday(day)
     # Another process adds a holiday: no signal reaches this one (bulk_create sends none).
