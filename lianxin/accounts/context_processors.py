@@ -62,5 +62,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     # The longest matching link is the current one (/cases/ is a prefix of /cases/mine/).
     matching = [i["href"] for i in items if current.startswith(i["href"])]
     active = max(matching, key=len) if matching else None
-    items = [{**item, "active": item["href"] == active} for item in items]
-    return {"nav_items": items, "actor": actor}
+    marked: list[dict[str, Any]] = [{**item, "active": item["href"] == active} for item in items]
+    return {"nav_items": marked, "actor": actor}
