@@ -48,6 +48,7 @@ from lianxin.audit.services import audit_record
 from lianxin.core.errors import DomainError
 from lianxin.core.forms import add_domain_error
 from lianxin.core.http import ActorRequest
+from lianxin.core.paging import querystring_without_page as _querystring_without_page
 
 PAGE_SIZE = 50
 
@@ -57,10 +58,6 @@ def _require(request: ActorRequest, perm: str) -> None:
         raise PermissionDenied("您没有此项权限")
 
 
-def _querystring_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return (query.urlencode() + "&") if query else ""
 
 
 # --- login and session -------------------------------------------------------------------------

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, cast
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +22,8 @@ from django.views.decorators.http import require_http_methods
 from lianxin.core.errors import DomainError
 from lianxin.core.forms import add_domain_error
 from lianxin.core.http import ActorRequest
+from lianxin.core.paging import page_of as _page
+from lianxin.core.paging import querystring_without_page as _querystring_without_page
 from lianxin.core.pdf import PdfFontMissing
 from lianxin.party import selectors, services
 from lianxin.party.board import PAGE_SIZES, render_member_board
@@ -41,13 +41,8 @@ from lianxin.party.services import LINKAGE, MANAGE
 PER_PAGE = 50
 
 
-def _querystring_without_page(request: HttpRequest) -> str:
-    params = [(k, v) for k, values in request.GET.lists() if k != "page" for v in values if v != ""]
-    return urlencode(params) + "&" if params else ""
 
 
-def _page(request: HttpRequest, qs: Any) -> Any:
-    return Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
 
 
 def _need(actor: Any, perm: str, path: str | None = None) -> None:

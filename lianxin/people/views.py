@@ -7,12 +7,10 @@ actor's scope (or outside the scope of the permission an action needs) are 404.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -24,6 +22,9 @@ from lianxin.audit.services import audit_record
 from lianxin.core.errors import DomainError, PermissionDenied
 from lianxin.core.forms import add_domain_error
 from lianxin.core.http import ActorRequest
+from lianxin.core.paging import page_of as _page
+from lianxin.core.paging import querystring_without_page as _querystring_without_page
+from lianxin.core.paging import require_any as _require_any
 from lianxin.people import exports, imports, selectors, services
 from lianxin.people.forms import (
     HouseholdForm,
@@ -40,21 +41,10 @@ PAGE_SIZE = 50
 IMPORT_ERRORS_SHOWN = 200
 
 
-def _require_any(request: ActorRequest, perm: str) -> Any:
-    """The actor, when `perm` is granted somewhere; a 404 otherwise (never a 403)."""
-    actor = request.actor
-    if not actor.can(perm):
-        raise Http404("不存在或无权访问")
-    return actor
 
 
-def _page(request: HttpRequest, qs: Any) -> Any:
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _querystring_without_page(request: HttpRequest) -> str:
-    params = [(k, v) for k, v in request.GET.items() if k != "page" and v]
-    return urlencode(params) + "&" if params else ""
 
 
 # --- households ----------------------------------------------------------------------------------

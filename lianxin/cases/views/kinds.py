@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
@@ -31,6 +29,9 @@ from lianxin.core import crypto
 from lianxin.core.errors import DomainError
 from lianxin.core.forms import add_domain_error
 from lianxin.core.http import ActorRequest
+from lianxin.core.paging import page_of as _page
+from lianxin.core.paging import querystring_without_page as _querystring_without_page
+from lianxin.core.paging import require_any as _require_any
 from lianxin.people.models import Resident
 from lianxin.territory.models import Unit
 
@@ -38,21 +39,10 @@ PAGE_SIZE = 50
 PLACE_KINDS = ("building", "grid", "village")
 
 
-def _require_any(request: ActorRequest, perm: str) -> Actor:
-    """The actor, when `perm` is granted somewhere; a 404 otherwise (never a 403)."""
-    actor = request.actor
-    if not actor.can(perm):
-        raise Http404("不存在或无权访问")
-    return actor
 
 
-def _page(request: HttpRequest, qs: Any) -> Any:
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _querystring_without_page(request: HttpRequest) -> str:
-    params = [(k, v) for k, v in request.GET.items() if k != "page" and v]
-    return urlencode(params) + "&" if params else ""
 
 
 def _file_units(actor: Actor) -> Any:

@@ -19,7 +19,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -42,27 +41,19 @@ from lianxin.core import clock, crypto
 from lianxin.core.errors import Conflict, DomainError, PermissionDenied
 from lianxin.core.forms import add_domain_error
 from lianxin.core.http import ActorRequest
+from lianxin.core.paging import page_of as _page
+from lianxin.core.paging import querystring_without_page as _querystring_without_page
+from lianxin.core.paging import require_any as _require_any
 
 PAGE_SIZE = 50
 CONFLICT_MESSAGE = "该诉求刚刚已被他人处理，请查看最新状态后再操作"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _require_any(request: ActorRequest, *perms: str) -> Actor:
-    """The actor when one of `perms` is granted somewhere; 404 otherwise (never a 403)."""
-    actor: Actor = request.actor
-    if not any(actor.can(p) for p in perms):
-        raise Http404("不存在或无权访问")
-    return actor
 
 
-def _page(request: HttpRequest, qs: Any) -> Any:
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _querystring_without_page(request: HttpRequest) -> str:
-    params = [(k, v) for k, v in request.GET.items() if k != "page" and v]
-    return urlencode(params) + "&" if params else ""
 
 
 def url_or_empty(name: str, **kwargs: Any) -> str:
