@@ -32,6 +32,7 @@ from lianxin.cases.models import Case, CaseEvent, Category, Mediation, Notificat
 from lianxin.cases.workflow import Action
 from lianxin.core import calendar, clock
 from lianxin.core.errors import DomainError
+from lianxin.core.snapshot import TableSnapshot
 
 logger = logging.getLogger(__name__)
 
@@ -66,20 +67,23 @@ class Target:
 # --- targets and due times ------------------------------------------------------------------
 
 
+def _load_targets() -> dict[tuple[int | None, str], Target]:
+    return {(r.category_id, r.urgency): target_from_row(r) for r in SlaTarget.objects.all()}
+
+
+# Read on every submission and dispatch: a per-process snapshot (core.snapshot).
+_targets = TableSnapshot("cases.SlaTarget", _load_targets)
+
+
 def target_for(*, urgency: str, category: Category | None) -> Target:
     """The limits for a request of this urgency and category (most specific row wins)."""
-    rows = {
-        (r.category_id, r.urgency): r
-        for r in SlaTarget.objects.filter(urgency=urgency, category_id__in=_cat_ids(category))
-    }
+    rows = _targets.get()
     node = category
     while node is not None:
         if (node.pk, urgency) in rows:
-            return target_from_row(rows[(node.pk, urgency)])
+            return rows[(node.pk, urgency)]
         node = node.parent
-    if (None, urgency) in rows:
-        return target_from_row(rows[(None, urgency)])
-    return _fallback(urgency)
+    return rows.get((None, urgency)) or _fallback(urgency)
 
 
 def _fallback(urgency: str) -> Target:
