@@ -94,22 +94,34 @@ _CASES_LOCAL = {
     _P.CASES_REVEAL,
     _P.CASES_REPORT,
 }
-_VILLAGE = _FRONTLINE | {
-    _P.TERRITORY_MANAGE,
-    _P.PEOPLE_MANAGE,
-    _P.PEOPLE_REVEAL,
-    _P.PEOPLE_IMPORT,
-    _P.PEOPLE_EXPORT,
-    _P.LEDGER_MANAGE,
-    _P.PARTY_MANAGE,
-    _P.PARTY_LINKAGE,
-} | _CASES_LOCAL
+_VILLAGE = (
+    _FRONTLINE
+    | {
+        _P.TERRITORY_MANAGE,
+        _P.PEOPLE_MANAGE,
+        _P.PEOPLE_REVEAL,
+        _P.PEOPLE_IMPORT,
+        _P.PEOPLE_EXPORT,
+        _P.LEDGER_MANAGE,
+        _P.PARTY_MANAGE,
+        _P.PARTY_LINKAGE,
+    }
+    | _CASES_LOCAL
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.BUILDING_LEADER: frozenset(_FRONTLINE),
     Role.GRID_WORKER: frozenset(
         _FRONTLINE
-        | {_P.PEOPLE_MANAGE, _P.PEOPLE_REVEAL, _P.PARTY_LINKAGE, _P.CASES_HANDLE, _P.CASES_REVEAL}
+        | {
+            _P.PEOPLE_MANAGE,
+            _P.PEOPLE_REVEAL,
+            _P.PARTY_LINKAGE,
+            _P.CASES_HANDLE,
+            _P.CASES_REVEAL,
+            # The weekly summary of the own grid (每周汇总) and its figures.
+            _P.CASES_REPORT,
+        }
     ),
     Role.VILLAGE_STAFF: frozenset(_VILLAGE),
     Role.VILLAGE_SECRETARY: frozenset(_VILLAGE | {_P.ACCOUNTS_MANAGE, _P.AUDIT_VIEW}),

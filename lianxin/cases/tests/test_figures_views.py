@@ -108,7 +108,11 @@ def test_units_are_limited_to_the_report_scope(world) -> None:
         == 404
     )
     # Roles without cases.report are turned away.
-    assert world.client("grid_worker").get(URL).status_code == 403
+    assert world.client("building_leader").get(URL).status_code == 403
+    # A grid worker reads the own grid's figures, not the sibling grid's.
+    gw = world.client("grid_worker")
+    assert gw.get(URL, {"unit": world.grid.code, **MARCH_QUERY}).context["data"] is not None
+    assert "data" not in gw.get(URL, {"unit": world.sibling_grid.code}).context
     assert world.client("sysadmin").get(URL).status_code == 403
 
 

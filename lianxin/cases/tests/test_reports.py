@@ -218,8 +218,8 @@ def test_report_list_is_scoped_and_downloads(world, tmp_path) -> None:
         client.get(reverse("cases:report_download", args=[mine.public_id, "csv"])).status_code
         == 404
     )
-    # Grid workers hold no cases.report.
-    assert world.client("grid_worker").get(reverse("cases:report_list")).status_code == 403
+    # Building leaders hold no cases.report.
+    assert world.client("building_leader").get(reverse("cases:report_list")).status_code == 403
 
 
 def test_a_lost_file_is_rendered_again_from_the_stored_figures(world) -> None:
