@@ -38,11 +38,19 @@ LIANXIN = (
 )
 
 
-def _env() -> dict[str, str]:
-    # The server always runs on SQLite in its own folder, whatever the suite's DATABASE_URL.
+# The PostgreSQL server of the machine (CI has one); the PostgreSQL demo server builds its
+# own database there and drops it afterwards.
+PG_ADMIN_URL = os.environ.get("LIANXIN_BROWSER_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def _env(database_url: str = "") -> dict[str, str]:
+    # The server runs on SQLite in its own folder (or on `database_url`), whatever the
+    # suite's own DATABASE_URL.
     drop = {"DATABASE_URL", "REDIS_URL", "LIANXIN_ENV", "HUEY_IMMEDIATE", "DJANGO_SETTINGS_MODULE"}
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["PYTHONUNBUFFERED"] = "1"
+    if database_url:
+        env["DATABASE_URL"] = database_url
     return env
 
 
@@ -57,12 +65,23 @@ class DemoServer:
     base_url: str
     data_dir: Path
     log: Path
+    database_url: str = ""  # empty: SQLite in data_dir
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment for `lianxin` commands on this server's data."""
+        return _env(self.database_url)
+
     def query(self, sql: str, *params: object) -> list[tuple]:
-        """Read the server's SQLite database directly (read-only) to find test targets."""
+        """Read the server's database directly to find test targets (`?` placeholders)."""
+        if self.database_url:
+            import psycopg
+
+            with psycopg.connect(self.database_url) as conn:
+                return conn.execute(sql.replace("?", "%s"), params).fetchall()  # type: ignore[arg-type]
         db = self.data_dir / "lianxin.sqlite3"
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
             return conn.execute(sql, params).fetchall()
@@ -88,16 +107,15 @@ def screenshots() -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+def _start_demo(data_dir: Path, database_url: str = "") -> Iterator[DemoServer]:
     """`lianxin demo --no-serve` into a fresh folder, then `lianxin serve --with-worker` on it."""
-    data_dir = tmp_path_factory.mktemp("browser-demo")
+    env = _env(database_url)
     built = subprocess.run(
         [*LIANXIN, "demo", "--no-serve", "--data-dir", str(data_dir)],
-        env=_env(),
+        env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
         check=False,
     )
     assert built.returncode == 0, built.stdout + built.stderr
@@ -106,7 +124,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
     with log.open("w") as out:
         proc = subprocess.Popen(
             [*LIANXIN, "serve", "--data-dir", str(data_dir), "--port", str(port), "--with-worker"],
-            env=_env(),
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -123,13 +141,38 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("server did not start:\n" + log.read_text())
             time.sleep(0.3)
-        yield DemoServer(base_url=base_url, data_dir=data_dir, log=log)
+        yield DemoServer(base_url=base_url, data_dir=data_dir, log=log, database_url=database_url)
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """The demo on SQLite (the embedded default)."""
+    yield from _start_demo(tmp_path_factory.mktemp("browser-demo"))
+
+
+@pytest.fixture(scope="session")
+def demo_server_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """The demo on PostgreSQL (the production database), in a database of its own."""
+    import psycopg
+
+    name = f"lianxin_browser_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield from _start_demo(tmp_path_factory.mktemp("browser-demo-pg"), url)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 @pytest.fixture(scope="session")

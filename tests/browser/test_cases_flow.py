@@ -4,20 +4,22 @@ A resident scans a building's QR code on a phone and files a request with a phot
 worker sees it; the community triages it as 大事 and dispatches it to the street; the street
 whistles the housing department, which reports in, takes and resolves it; the resident rates
 it 基本满意 and finds it on the results board; the figures page and `lianxin report cases`
-count it.
+count it. The same story runs against a demo server on SQLite and one on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
 import subprocess
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LIANXIN, _env
+from tests.browser.conftest import LIANXIN
 from tests.browser.pages import DESKTOP, PHONE, fits_width, log_in
 
 pytestmark = pytest.mark.browser
@@ -67,7 +69,9 @@ def _whistle_public_id(server, tracking_no: str) -> str:  # noqa: ANN001
 
 def _act(page: Page, server, case_id: str, action: str) -> None:  # noqa: ANN001
     response = page.goto(server.url(f"/cases/{case_id}/act/{action}/"))
-    assert response is not None and response.status == 200, f"{action}: {response and response.status}"
+    assert response is not None and response.status == 200, (
+        f"{action}: {response and response.status}"
+    )
 
 
 def _submit_action(page: Page) -> None:
@@ -75,13 +79,17 @@ def _submit_action(page: Page) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def test_a_request_goes_round_the_whole_loop(browser, demo_server, screenshots) -> None:  # noqa: ANN001
-    server = demo_server
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_a_request_goes_round_the_whole_loop(browser, request, screenshots, database) -> None:  # noqa: ANN001
+    server = request.getfixturevalue("demo_server" if database == "sqlite" else "demo_server_pg")
+    shots = screenshots / database
+    shots.mkdir(exist_ok=True)
     building = _building_code(server)
 
     # 1. The resident scans the building's code on a phone and files with a photo.
-    resident_ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
-                                       locale="zh-CN")
+    resident_ctx = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
     resident = resident_ctx.new_page()
     response = resident.goto(server.url(f"/r/q/{building}/"))
     assert response is not None and response.status == 200
@@ -93,7 +101,7 @@ def test_a_request_goes_round_the_whole_loop(browser, demo_server, screenshots) 
     )
     resident.fill("input[name=phone]", "13937561234")
     resident.check("input[name=allow_publish]")
-    resident.screenshot(path=screenshots / "resident-qr-form-360.png", full_page=True)
+    resident.screenshot(path=shots / "resident-qr-form-360.png", full_page=True)
     resident.locator("form.request-form button[type=submit]").click()
     resident.wait_for_load_state("networkidle")
     assert "/r/t/" in resident.url, f"no private page after submitting: {resident.url}"
@@ -101,7 +109,7 @@ def test_a_request_goes_round_the_whole_loop(browser, demo_server, screenshots) 
     tracking_no = resident.locator(".big-no").first.inner_text().strip()
     assert re.fullmatch(r"\d{6}[0-9A-Z]{5}", tracking_no), tracking_no
     assert fits_width(resident)
-    resident.screenshot(path=screenshots / "resident-submitted-360.png", full_page=True)
+    resident.screenshot(path=shots / "resident-submitted-360.png", full_page=True)
     case_id = _case_public_id(server, tracking_no)
 
     # 2. The grid worker sees it among the grid's new requests on the phone.
@@ -111,7 +119,7 @@ def test_a_request_goes_round_the_whole_loop(browser, demo_server, screenshots) 
     gw.goto(server.url("/cases/mine/"))
     expect(gw.locator("main")).to_contain_text(tracking_no)
     assert fits_width(gw)
-    gw.screenshot(path=screenshots / "wangge-queue-360.png", full_page=True)
+    gw.screenshot(path=shots / "wangge-queue-360.png", full_page=True)
     gw_ctx.close()
 
     # 3. The community triages it as 大事 and dispatches it to the street.
@@ -127,7 +135,7 @@ def test_a_request_goes_round_the_whole_loop(browser, demo_server, screenshots) 
     staff.select_option("select[name=handler_unit]", label="大定街道（街道）")
     _submit_action(staff)
     expect(staff.locator("main")).to_contain_text("已派遣")
-    staff.screenshot(path=screenshots / "shequ-dispatched-1280.png", full_page=True)
+    staff.screenshot(path=shots / "shequ-dispatched-1280.png", full_page=True)
     desk.close()
 
     # 4. The street whistles and summons the housing department.
@@ -144,7 +152,7 @@ def test_a_request_goes_round_the_whole_loop(browser, demo_server, screenshots) 
     street.wait_for_load_state("networkidle")
     expect(street.locator("main")).to_contain_text("住房和城乡建设局")
     whistle_url = street.url
-    street.screenshot(path=screenshots / "jiedao-whistle-1280.png", full_page=True)
+    street.screenshot(path=shots / "jiedao-whistle-1280.png", full_page=True)
     desk.close()
 
     # 5. The department reports in, takes the request and resolves it.
@@ -152,8 +160,10 @@ def test_a_request_goes_round_the_whole_loop(browser, demo_server, screenshots) 
     dept = desk.new_page()
     log_in(dept, server, "bumen")
     dept.goto(whistle_url)
-    dept.fill("form:has(input[value=report_in]) textarea[name=action_note]",
-              "已到现场查看，安排施工队做楼顶防水")
+    dept.fill(
+        "form:has(input[value=report_in]) textarea[name=action_note]",
+        "已到现场查看，安排施工队做楼顶防水",
+    )
     dept.locator("form:has(input[value=report_in]) button[type=submit]").click()
     dept.wait_for_load_state("networkidle")
     _act(dept, server, case_id, "take")
@@ -172,7 +182,7 @@ def test_a_request_goes_round_the_whole_loop(browser, demo_server, screenshots) 
     resident.locator("form:has(input[name=satisfaction]) button[type=submit]").click()
     resident.wait_for_load_state("networkidle")
     expect(resident.locator("main")).to_contain_text("基本满意")
-    resident.screenshot(path=screenshots / "resident-rated-360.png", full_page=True)
+    resident.screenshot(path=shots / "resident-rated-360.png", full_page=True)
 
     # ... and finds it on the community's results board, without personal data.
     resident.goto(server.url(f"/r/v/{COMMUNITY}/board/"))
@@ -180,7 +190,7 @@ def test_a_request_goes_round_the_whole_loop(browser, demo_server, screenshots) 
     expect(board).to_contain_text("楼顶防水层已重新铺设")
     assert "13937561234" not in resident.content()
     assert fits_width(resident)
-    resident.screenshot(path=screenshots / "resident-board-360.png", full_page=True)
+    resident.screenshot(path=shots / "resident-board-360.png", full_page=True)
     resident_ctx.close()
 
     # 7. The figures page and the report command count it.
@@ -190,13 +200,30 @@ def test_a_request_goes_round_the_whole_loop(browser, demo_server, screenshots) 
     response = staff.goto(server.url("/cases/figures/"))
     assert response is not None and response.status == 200
     expect(staff.locator("main")).to_contain_text("满意率")
-    staff.screenshot(path=screenshots / "jiedao-figures-1280.png", full_page=True)
+    staff.screenshot(path=shots / "jiedao-figures-1280.png", full_page=True)
     desk.close()
-    today = server.query("SELECT date('now', 'localtime')")[0][0]
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
     out = subprocess.run(
-        [*LIANXIN, "report", "cases", "--data-dir", str(server.data_dir), "--unit", "410883001",
-         "--from", today, "--to", today, "--format", "json"],
-        env=_env(), capture_output=True, text=True, timeout=120, check=False,
+        [
+            *LIANXIN,
+            "report",
+            "cases",
+            "--data-dir",
+            str(server.data_dir),
+            "--unit",
+            "410883001",
+            "--from",
+            today,
+            "--to",
+            today,
+            "--format",
+            "json",
+        ],
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert out.returncode == 0, out.stderr
     counts = json.loads(out.stdout)["counts"]
