@@ -18,6 +18,7 @@ from django.db.models import Q
 
 from lianxin.audit.models import Audited
 from lianxin.cases.workflow import (
+    OPEN_STATUSES,
     VIEW,
     Action,
     Channel,
@@ -452,8 +453,6 @@ class Case(PublicModel):
 
     @property
     def is_open(self) -> bool:
-        from lianxin.cases.workflow import OPEN_STATUSES
-
         return self.status in OPEN_STATUSES
 
     def audit_scope_path(self) -> str:

@@ -2149,10 +2149,10 @@ def fixed_lookups() -> Iterator[None]:
     """Answer the services' look-ups of fixed configuration from memory during the replay.
 
     Each answer is what the database gives on first asking (units above a place, users
-    holding a post, time limits, the settings row, whether an assignee works in a unit);
+    holding a post, whether an assignee works in a unit);
     copies of lists are handed out so a caller extending one does not change the next.
     About a fifth of the replay's queries, with the same data written."""
-    from lianxin.cases.services import config, lifecycle, routing, sla
+    from lianxin.cases.services import lifecycle, routing
 
     def memo(
         fn: Callable[..., Any], key: Callable[..., Any], copy: bool = False
@@ -2177,11 +2177,7 @@ def fixed_lookups() -> Iterator[None]:
         lifecycle._check_assignee: memo(
             lifecycle._check_assignee, lambda user_id, unit: (user_id, unit.pk)
         ),
-        sla.target_for: memo(
-            sla.target_for,
-            lambda *, urgency, category: (urgency, category.pk if category else None),
-        ),
-        config.case_settings: memo(config.case_settings, lambda: None),
+        # Time limits and the settings row are per-process snapshots already (core.snapshot).
     }
     undo: list[tuple[Any, str, Any]] = []
     for name in SERVICE_MODULES:

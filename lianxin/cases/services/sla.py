@@ -112,12 +112,11 @@ def target_from_row(r: SlaTarget) -> Target:
 
 
 class TargetTable:
-    """Every target in two queries, for jobs that look up many requests at once."""
+    """Every target (the snapshot) and the category tree (one query), for jobs that look up
+    many requests at once."""
 
     def __init__(self) -> None:
-        self.rows = {
-            (r.category_id, r.urgency): target_from_row(r) for r in SlaTarget.objects.all()
-        }
+        self.rows = _targets.get()
         self.parents: dict[int, int | None] = dict(Category.objects.values_list("id", "parent_id"))
 
     def get(self, urgency: str, category_id: int | None) -> Target:
