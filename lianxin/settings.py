@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "lianxin.people",
     "lianxin.party",
     "lianxin.cases",
+    "lianxin.points",
 ]
 
 MIDDLEWARE = [
@@ -213,4 +214,6 @@ LOGGING = {
 
 # Where the Chinese font for PDFs is looked for; see lianxin/core/pdf.py.
 LIANXIN_PDF_FONT = env_str("LIANXIN_PDF_FONT", "")
+# Residents' phone login shows the one-time code on the page (the demo has no SMS gateway).
+LIANXIN_SHOW_LOGIN_CODES = env_bool("LIANXIN_SHOW_LOGIN_CODES", LIANXIN_ENV == "demo")
 LIANXIN_PUBLIC_BASE_URL = env_str("LIANXIN_PUBLIC_BASE_URL", "http://127.0.0.1:8000")

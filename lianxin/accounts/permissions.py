@@ -14,6 +14,8 @@ class Role(models.TextChoices):
     GRID_WORKER = "grid_worker", "网格员"
     VILLAGE_STAFF = "village_staff", "村/社区工作人员"
     VILLAGE_SECRETARY = "village_secretary", "村/社区书记"
+    # 微助理: 3–5 party members per village who collect and tally points each month (000).
+    MICRO_ASSISTANT = "micro_assistant", "积分微助理"
     STREET_STAFF = "street_staff", "街道/乡镇工作人员"
     DEPARTMENT_STAFF = "department_staff", "职能部门人员"
     ORG_DEPARTMENT = "org_department", "组织部/专班"
@@ -46,6 +48,14 @@ class Perm:
     CASES_REVEAL = "cases.reveal"
     CASES_REPORT = "cases.report"
     CASES_CONFIGURE = "cases.configure"
+    POINTS_VIEW = "points.view"
+    POINTS_PROPOSE = "points.propose"
+    POINTS_APPROVE = "points.approve"
+    POINTS_STORE = "points.store"
+    POINTS_TASKS = "points.tasks"
+    POINTS_TALK = "points.talk"
+    POINTS_REPORT = "points.report"
+    POINTS_CONFIGURE = "points.configure"
 
 
 PERM_LABELS: dict[str, str] = {
@@ -74,9 +84,26 @@ PERM_LABELS: dict[str, str] = {
     Perm.CASES_REVEAL: "查看反映人电话明文（留痕）",
     Perm.CASES_REPORT: "诉求统计与报表",
     Perm.CASES_CONFIGURE: "维护诉求类别、派遣规则、时限与工作日历",
+    Perm.POINTS_VIEW: "查看积分账户、流水与排名",
+    Perm.POINTS_PROPOSE: "申报积分（附佐证）",
+    Perm.POINTS_APPROVE: "审核积分申报、处理公示异议、冲正",
+    Perm.POINTS_STORE: "积分超市：商品、兑换与核销",
+    Perm.POINTS_TASKS: "发布微任务、确认完成",
+    Perm.POINTS_TALK: "党员积分提醒谈话、民主评议、三类户评定",
+    Perm.POINTS_REPORT: "积分月度汇总、排名与导出",
+    Perm.POINTS_CONFIGURE: "维护积分体系、指标目录与自动积分规则",
 }
 
 _P = Perm
+_POINTS_LOCAL = {
+    _P.POINTS_VIEW,
+    _P.POINTS_PROPOSE,
+    _P.POINTS_APPROVE,
+    _P.POINTS_STORE,
+    _P.POINTS_TASKS,
+    _P.POINTS_TALK,
+    _P.POINTS_REPORT,
+}
 _FRONTLINE = {
     _P.TERRITORY_VIEW,
     _P.PEOPLE_VIEW,
@@ -85,6 +112,8 @@ _FRONTLINE = {
     _P.PARTY_VIEW,
     _P.CASES_VIEW,
     _P.CASES_FILE,
+    _P.POINTS_VIEW,
+    _P.POINTS_PROPOSE,
 }
 _CASES_LOCAL = {
     _P.CASES_VIEW,
@@ -107,6 +136,7 @@ _VILLAGE = (
         _P.PARTY_LINKAGE,
     }
     | _CASES_LOCAL
+    | _POINTS_LOCAL
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -121,10 +151,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             _P.CASES_REVEAL,
             # The weekly summary of the own grid (每周汇总) and its figures.
             _P.CASES_REPORT,
+            # Grid workers confirm micro-tasks done in their grid.
+            _P.POINTS_TASKS,
         }
     ),
     Role.VILLAGE_STAFF: frozenset(_VILLAGE),
     Role.VILLAGE_SECRETARY: frozenset(_VILLAGE | {_P.ACCOUNTS_MANAGE, _P.AUDIT_VIEW}),
+    # Micro-assistants propose, keep the store counter and the monthly tally; approving is
+    # the branch's (secretary, committee staff).
+    Role.MICRO_ASSISTANT: frozenset(
+        _FRONTLINE | {_P.POINTS_STORE, _P.POINTS_TASKS, _P.POINTS_REPORT}
+    ),
     Role.STREET_STAFF: frozenset(
         {
             _P.TERRITORY_VIEW,
@@ -139,6 +176,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             _P.AUDIT_VIEW,
             _P.CASES_WHISTLE,
             _P.CASES_CONFIGURE,
+            _P.POINTS_VIEW,
+            _P.POINTS_REPORT,
+            _P.POINTS_TALK,
+            _P.POINTS_CONFIGURE,
         }
         | _CASES_LOCAL
     ),
@@ -154,6 +195,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             _P.PEOPLE_EXPORT,
             _P.CASES_VIEW,
             _P.CASES_REPORT,
+            _P.POINTS_VIEW,
+            _P.POINTS_REPORT,
         }
     ),
     Role.SYSADMIN: frozenset(
@@ -167,6 +210,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             _P.ACCOUNTS_MANAGE,
             _P.API_TOKENS,
             _P.CASES_CONFIGURE,
+            _P.POINTS_CONFIGURE,
         }
     ),
 }
@@ -177,6 +221,7 @@ ROLE_UNIT_KINDS: dict[str, tuple[str, ...]] = {
     Role.GRID_WORKER: ("grid",),
     Role.VILLAGE_STAFF: ("village",),
     Role.VILLAGE_SECRETARY: ("village",),
+    Role.MICRO_ASSISTANT: ("village",),
     Role.STREET_STAFF: ("township",),
     Role.DEPARTMENT_STAFF: ("county", "township"),
     Role.ORG_DEPARTMENT: ("county", "city"),
@@ -189,6 +234,7 @@ ROLE_WORKBENCH: dict[str, str] = {
     Role.GRID_WORKER: "frontline",
     Role.VILLAGE_STAFF: "village",
     Role.VILLAGE_SECRETARY: "village",
+    Role.MICRO_ASSISTANT: "frontline",
     Role.STREET_STAFF: "street",
     Role.DEPARTMENT_STAFF: "department",
     Role.ORG_DEPARTMENT: "county",

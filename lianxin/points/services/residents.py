@@ -1,0 +1,130 @@
+"""Residents on the phone, without an account: a one-time code to the registered phone.
+
+A resident types the phone number recorded in the register (居民档案); a six-digit code goes
+to that phone through the outbound channel (cases.services.notify); typing it back opens the
+browser session for `SESSION_DAYS`. The session holds only the phone's keyed digest; the
+residents (and so the households) behind it are looked up on each request. Only digests of
+codes are stored; a code is good for `CODE_MINUTES` and `MAX_ATTEMPTS` tries.
+
+With `LIANXIN_SHOW_LOGIN_CODES` (on in the demo, off in production) the page shows the code,
+since the demo has no SMS gateway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.http import HttpRequest
+
+from lianxin.cases.services.notify import outbound_channel
+from lianxin.core import clock, crypto
+from lianxin.core.errors import DomainError
+from lianxin.people.models import Resident
+from lianxin.points.models import ResidentLogin
+from lianxin.points.services.config import points_settings
+
+SESSION_KEY = "points_phone_digest"
+SESSION_MASK_KEY = "points_phone_masked"
+SESSION_DAYS = 30
+CODE_MINUTES = 10
+MAX_ATTEMPTS = 5
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def clean_mobile(phone: str, *, field: str = "phone") -> str:
+    """An 11-digit mainland mobile number, or a DomainError naming the field."""
+    digits = crypto.normalise_phone(phone or "")
+    if not _MOBILE.match(digits):
+        raise DomainError("请填写11位手机号", field=field)
+    return digits
+
+
+def _code_digest(phone_digest: str, code: str) -> str:
+    return crypto.digest("login", f"{phone_digest}:{code}")
+
+
+def residents_with_phone(phone_digest: str) -> QuerySet[Resident]:
+    return Resident.objects.filter(
+        phone_digest=phone_digest, is_active=True, household__is_active=True
+    ).select_related("household__unit")
+
+
+@transaction.atomic
+def login_code_send(phone: str) -> str | None:
+    """Send a code to a registered phone. Returns the code only when the deployment shows
+    codes on the page (demo); the answer is the same whether the phone is registered or not,
+    so the page cannot be used to find out who lives here."""
+    digits = clean_mobile(phone)
+    digest = crypto.phone_digest(digits)
+    now = clock.now()
+    limit = points_settings().login_codes_per_phone_hour
+    recent = ResidentLogin.objects.filter(
+        phone_digest=digest, created_at__gte=now - dt.timedelta(hours=1)
+    ).count()
+    if recent >= limit:
+        raise DomainError("获取验证码过于频繁，请一小时后再试", field="phone")
+    code = f"{secrets.randbelow(10**6):06d}"
+    ResidentLogin.objects.create(
+        phone_digest=digest,
+        code_digest=_code_digest(digest, code),
+        created_at=now,
+        expires_at=now + dt.timedelta(minutes=CODE_MINUTES),
+    )
+    if not residents_with_phone(digest).exists():
+        return code if getattr(settings, "LIANXIN_SHOW_LOGIN_CODES", False) else None
+    outbound_channel().send(
+        to_digest=digest,
+        to_masked=crypto.mask_phone(digits),
+        template="points_login_code",
+        payload={"minutes": CODE_MINUTES},
+        case=None,
+    )
+    return code if getattr(settings, "LIANXIN_SHOW_LOGIN_CODES", False) else None
+
+
+@transaction.atomic
+def login_code_verify(phone: str, code: str) -> str:
+    """Check the code; returns the phone digest to keep in the session."""
+    digits = clean_mobile(phone)
+    digest = crypto.phone_digest(digits)
+    code = (code or "").strip()
+    now = clock.now()
+    login = (
+        ResidentLogin.objects.select_for_update()
+        .filter(phone_digest=digest, used_at__isnull=True, expires_at__gt=now)
+        .order_by("-created_at")
+        .first()
+    )
+    if login is None or login.attempts >= MAX_ATTEMPTS:
+        raise DomainError("验证码已失效，请重新获取", field="code")
+    if not secrets.compare_digest(login.code_digest, _code_digest(digest, code)):
+        ResidentLogin.objects.filter(pk=login.pk).update(attempts=F("attempts") + 1)
+        raise DomainError("验证码不正确", field="code")
+    ResidentLogin.objects.filter(pk=login.pk).update(used_at=now)
+    if not residents_with_phone(digest).exists():
+        raise DomainError("该手机号未在村（社区）登记，请联系网格员核实", field="phone")
+    return digest
+
+
+def session_open(request: HttpRequest, *, phone_digest: str, phone: str) -> None:
+    request.session[SESSION_KEY] = phone_digest
+    request.session[SESSION_MASK_KEY] = crypto.mask_phone(crypto.normalise_phone(phone))
+    request.session.set_expiry(SESSION_DAYS * 24 * 3600)
+
+
+def session_close(request: HttpRequest) -> None:
+    request.session.pop(SESSION_KEY, None)
+    request.session.pop(SESSION_MASK_KEY, None)
+
+
+def session_residents(request: HttpRequest) -> list[Resident]:
+    """The residents behind the session's phone (empty when not signed in)."""
+    digest = request.session.get(SESSION_KEY)
+    if not digest:
+        return []
+    return list(residents_with_phone(digest))

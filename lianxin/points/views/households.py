@@ -1,0 +1,7 @@
+"""Pages of points: households (see docs/points.md)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

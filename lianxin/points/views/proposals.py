@@ -1,0 +1,7 @@
+"""Pages of points: proposals (see docs/points.md)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
