@@ -230,6 +230,12 @@ def cmd_report_cases(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_points(args: argparse.Namespace) -> int:
+    from lianxin.points.commands import run_points_cli
+
+    return run_points_cli(args)
+
+
 def cmd_createadmin(args: argparse.Namespace) -> int:
     from lianxin.accounts.services import admin_create
 
@@ -335,6 +341,20 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--format", choices=["json", "xlsx"], default="json")
     rp.add_argument("--output", "-o", help="写入的文件（xlsx 必填；json 不填则打印）")
     rp.set_defaults(handler=cmd_report_cases)
+
+    p = add("points", cmd_points, "党群积分：校验账本、重算排名、入账公示期满的申报")
+    psub = p.add_subparsers(dest="points_command", required=True)
+    pp = psub.add_parser(
+        "verify",
+        help="重算每个账户的哈希链与余额，报告被改动、插入或删除的流水（有问题时退出码为 1）",
+    )
+    pp.add_argument("--data-dir", help="数据目录")
+    pp.add_argument("--account", action="append", type=int, help="只校验这些账户编号")
+    pp = psub.add_parser("recompute", help="重算某期间的积分与排名（默认本月和本年）")
+    pp.add_argument("--data-dir", help="数据目录")
+    pp.add_argument("--period", action="append", help="期间，如 2026 或 2026-11，可重复")
+    pp = psub.add_parser("book-due", help="入账公示期满且无异议的积分申报")
+    pp.add_argument("--data-dir", help="数据目录")
 
     p = add("backup", cmd_backup, "备份数据库与上传文件到一个归档文件")
     p.add_argument("--output", "-o", required=True, help="归档文件路径，如 lianxin-20261122.tar.gz")
