@@ -99,6 +99,7 @@ def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSum
     from lianxin.demo.grids import create_grids, plan_grids
     from lianxin.demo.ledger import build_ledger
     from lianxin.demo.party import build_party
+    from lianxin.demo.points import build_points, open_accounts
     from lianxin.demo.register import build_register
     from lianxin.territory.divisions import import_prefix
     from lianxin.territory.models import Unit, UnitKind
@@ -151,8 +152,22 @@ def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSum
         helpers_by_grid=party.helpers_by_grid,
     )
 
+    # Points accounts first: the request replay's automatic awards pay into them.
+    opened = open_accounts(grids)
+
     _say(stdout, "回放近四个月的居民诉求（受理、派遣、吹哨、调解、代办、巡查、回访）…")
     requests = build_cases(rng, today, grids, accounts)
+
+    _say(stdout, "生成今年的党群积分（申报、审核、公示、入账、兑换、微任务、评定）…")
+    points = build_points(
+        rng,
+        today,
+        grids,
+        opened=opened,
+        users=accounts.users,
+        workers=accounts.workers_by_grid,
+        password_hash=accounts.users["wangge"].password,
+    )
 
     counts = {
         "units_imported": imported.total(),
@@ -169,6 +184,9 @@ def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSum
         "overdue_entries": ledger.overdue,
         "accounts": len(accounts.users),
         **requests,
+        "points_proposals": points.proposals,
+        "points_booked": points.booked,
+        **points.counts,
     }
     # The bulk writes skipped the per-row audit; this one summary is also the "built" marker.
     audit_record(
@@ -179,4 +197,6 @@ def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSum
         changes={"counts": counts, "seed": SEED, "built_for": today.isoformat()},
         scope_path=street.path,
     )
-    return DemoSummary(counts=counts, extra_accounts=accounts.extra_workers)
+    return DemoSummary(
+        counts=counts, extra_accounts=accounts.extra_workers + points.extra_accounts
+    )

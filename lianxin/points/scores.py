@@ -151,3 +151,69 @@ def member_scores(
         m: MemberScore(member_id=m, own=own.get(accounts.get(m, -1), 0), linked=linked[m])
         for m in ids
     }
+
+
+# --- scores as SQL expressions (lists that filter or sort by a score) --------------------------
+
+from django.db.models import IntegerField, OuterRef, Subquery, Value  # noqa: E402
+from django.db.models.functions import Coalesce  # noqa: E402
+
+
+def _score_subquery(
+    outer_field: str, scheme_kind: str, date_from: dt.date, date_to: dt.date
+) -> Coalesce:
+    """SUM of the score entries of the `scheme_kind` account whose `outer_field` is the outer
+    row, over the period; 0 without an account or entries."""
+    scheme = scheme_for(scheme_kind)
+    rows = (
+        PointEntry.objects.filter(
+            account__scheme=scheme,
+            occurred_on__range=(date_from, date_to),
+            kind__in=SCORE_KINDS,
+            **{f"account__{outer_field}": OuterRef("pk")},
+        )
+        .order_by()
+        .values(f"account__{outer_field}")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def member_own_score_expression(date_from: dt.date, date_to: dt.date) -> Coalesce:
+    """The member's own score over the period as an expression on `PartyMember` querysets:
+    one correlated sub-select, so the low-score list filters and sorts in SQL."""
+    return _score_subquery("member_id", SubjectKind.PARTY_MEMBER, date_from, date_to)
+
+
+def household_score_expression(date_from: dt.date, date_to: dt.date) -> Coalesce:
+    """The household's score over the period as an expression on `Household` querysets
+    (households without an account score 0)."""
+    return _score_subquery("household_id", SubjectKind.HOUSEHOLD, date_from, date_to)
+
+
+def resident_contributions_many(
+    account_ids: Iterable[int], date_from: dt.date, date_to: dt.date
+) -> dict[int, list[dict[str, object]]]:
+    """`resident_contributions` for many household accounts in one query (a ranking page's
+    rows): account id → points per contributing resident, largest first."""
+    rows = (
+        PointEntry.objects.filter(
+            account_id__in=list(account_ids),
+            occurred_on__range=(date_from, date_to),
+            kind__in=SCORE_KINDS,
+        )
+        .values("account_id", "resident_id", "resident__name")
+        .annotate(total=Sum("amount"))
+        .order_by("account_id", "-total", "resident_id")
+    )
+    found: dict[int, list[dict[str, object]]] = defaultdict(list)
+    for r in rows:
+        found[r["account_id"]].append(
+            {
+                "resident_id": r["resident_id"],
+                "name": r["resident__name"] or "全户",
+                "total": int(r["total"] or 0),
+            }
+        )
+    return dict(found)

@@ -1,0 +1,479 @@
+"""Points for the demo street: a year of proposals through the real services (docs/demo.md).
+
+Every household, party member, grid and 迎秀's buildings get an account; then, month by
+month since January, grid workers propose points with evidence, the community secretary
+approves, the notice period passes and the proposals book — each step inside
+`clock.travel`, so the ledger's dates, hash chains and balances are what the services make.
+The last days leave proposals in every state: pending, in notice, objected, refused,
+withdrawn and reversed. The store, micro-tasks, talks and ratings follow (`build_points`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from lianxin.accounts.actor import Actor
+from lianxin.accounts.models import Post, User
+from lianxin.accounts.permissions import Role
+from lianxin.core import calendar, clock
+from lianxin.core.errors import Conflict, DomainError, PermissionDenied
+from lianxin.demo.grids import DemoGrid
+from lianxin.party.models import PartyMember
+from lianxin.people.models import Household, Resident
+from lianxin.points.models import Account, Indicator, Proposal, SubjectKind
+from lianxin.points.services import proposals as svc
+from lianxin.points.services.accounts import (
+    ancestors_by_kind,
+    household_labels,
+    merchant_account_create,
+)
+from lianxin.points.services.config import scheme_for, scheme_get
+from lianxin.territory.models import UnitKind
+
+MERCHANTS = ("老刘理发角", "惠民便利超市", "迎秀大药房")
+# Household indicators residents earn most, by weight (deductions are rare).
+HOUSEHOLD_WEIGHTS: dict[str, int] = {
+    "courtyard_clean": 10,
+    "doorstep_duties": 8,
+    "waste_sorting": 12,
+    "cleanup_labour": 9,
+    "safety_patrol": 6,
+    "anti_fraud": 6,
+    "volunteer": 12,
+    "consultation": 5,
+    "insurance": 3,
+    "skills_training": 2,
+    "job_info": 2,
+    "key_work": 2,
+    "model_family": 1,
+    "courtyard_model": 1,
+    "filial_heroic": 1,
+    "clutter": 2,
+}
+MEMBER_WEIGHTS: dict[str, int] = {
+    "visit": 14,
+    "policy": 8,
+    "consult": 5,
+    "volunteer": 6,
+    "mediate": 2,
+    "meetings": 12,
+    "dues": 10,
+    "volunteer_service": 6,
+    "lead_key_work": 2,
+    "meeting_absent": 1,
+}
+DESCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "courtyard_clean": ("院内杂物清理干净，花草摆放整齐。", "庭院打扫整洁，柴草归垛。"),
+    "doorstep_duties": ("门前无乱堆乱放，卫生保持良好。",),
+    "waste_sorting": ("连续一周分类投放正确，经楼栋长核实。",),
+    "cleanup_labour": ("参加小区环境整治义务劳动半天。", "参加清理楼道小广告活动。"),
+    "clutter": ("楼道堆放杂物，经两次劝导仍未清理。",),
+    "safety_patrol": ("参加夜间平安巡逻两小时。", "参加节日期间义务巡防。"),
+    "anti_fraud": ("向邻居发放反诈宣传页二十余份。",),
+    "volunteer": ("参加“5+X”志愿服务，为独居老人打扫卫生。", "参加义务植树。"),
+    "consultation": ("参加楼院议事会，讨论加装电梯事项。",),
+    "insurance": ("全家按时缴纳城乡居民医保。",),
+    "skills_training": ("参加社区家政服务技能培训并结业。",),
+    "job_info": ("帮助邻居联系到物流公司岗位。",),
+    "key_work": ("防汛期间主动腾挪车辆、配合转移物资。",),
+    "model_family": ("获评街道“好媳妇”。",),
+    "courtyard_model": ("获评美丽庭院示范户。",),
+    "filial_heroic": ("常年照顾瘫痪婆婆，邻里称赞。",),
+    "visit": ("入户走访联系户，了解老人身体状况。",),
+    "policy": ("向联系户宣传医保缴费政策。",),
+    "consult": ("组织联系户参加议事会。",),
+    "volunteer": ("带领联系户清理楼道杂物。",),
+    "mediate": ("调解联系户邻里漏水纠纷，双方满意。",),
+    "meetings": ("参加本月主题党日活动。",),
+    "dues": ("",),
+    "volunteer_service": ("参加社区志愿服务。",),
+    "lead_key_work": ("带头参与老旧小区改造入户动员。",),
+    "meeting_absent": ("无故缺席本月主题党日。",),
+}
+OBJECTIONS = (
+    "他家院子其实没有打扫，照片是以前拍的。",
+    "这次巡逻他没有参加，是别人替的。",
+    "楼道里的杂物还在，请再核实一下。",
+)
+
+
+@dataclass
+class PointsAccounts:
+    """Accounts opened before the request replay (automatic awards need them)."""
+
+    households: dict[int, Account] = field(default_factory=dict)
+    members: dict[int, Account] = field(default_factory=dict)
+
+
+@dataclass
+class Community:
+    unit: Any
+    grids: list[DemoGrid]
+    secretary: Actor
+    staff: Actor
+
+
+def open_accounts(grids: list[DemoGrid]) -> PointsAccounts:
+    """Bulk-open every household's and party member's account (placement computed once per
+    building), and every grid's."""
+    result = PointsAccounts()
+    households_scheme = scheme_for(SubjectKind.HOUSEHOLD)
+    members_scheme = scheme_for(SubjectKind.PARTY_MEMBER)
+    grid_scheme = scheme_get("grid")
+    rows: list[Account] = []
+    placements: dict[int, dict[str, Any]] = {}
+
+    def placement(unit: Any) -> dict[str, Any]:
+        if unit.pk not in placements:
+            found = ancestors_by_kind(unit)
+            placements[unit.pk] = {
+                "unit": unit,
+                "grid": found.get(UnitKind.GRID),
+                "village": found.get(UnitKind.VILLAGE),
+                "township": found.get(UnitKind.TOWNSHIP),
+            }
+        return placements[unit.pk]
+
+    for grid in grids:
+        rows.append(
+            Account(
+                scheme=grid_scheme,
+                kind=SubjectKind.GRID,
+                label=grid.unit.display_name,
+                public_label=grid.unit.display_name,
+                **placement(grid.unit),
+            )
+        )
+        for building in grid.buildings:
+            for household in building.households:
+                household.unit = building.unit
+                label, public = household_labels(household)
+                rows.append(
+                    Account(
+                        scheme=households_scheme,
+                        kind=SubjectKind.HOUSEHOLD,
+                        household=household,
+                        label=label,
+                        public_label=public,
+                        **placement(building.unit),
+                    )
+                )
+    units = {u.pk: u for g in grids for b in g.buildings for u in [b.unit]}
+    units.update({g.unit.pk: g.unit for g in grids})
+    for member in PartyMember.objects.select_related("organisation").order_by("id"):
+        unit = units.get(member.organisation.unit_id)
+        if unit is None:
+            continue
+        rows.append(
+            Account(
+                scheme=members_scheme,
+                kind=SubjectKind.PARTY_MEMBER,
+                member=member,
+                label=member.name,
+                public_label=member.name[0] + "*" * (len(member.name) - 1),
+                **placement(unit),
+            )
+        )
+    Account.objects.bulk_create(rows, batch_size=500)
+    for account in Account.objects.filter(household__isnull=False):
+        result.households[account.household_id] = account  # type: ignore[index]
+    for account in Account.objects.filter(member__isnull=False):
+        result.members[account.member_id] = account  # type: ignore[index]
+    return result
+
+
+def _secretaries(
+    rng: random.Random, grids: list[DemoGrid], users: dict[str, User], password_hash: str
+) -> tuple[list[Community], list[tuple[str, str]]]:
+    """The community secretary and staff who approve points: 迎秀's demo accounts, and one
+    secretary account per other community (listed as extra demo accounts)."""
+    from lianxin.demo.names import person_name
+
+    by_community: dict[int, list[DemoGrid]] = {}
+    for grid in grids:
+        by_community.setdefault(grid.community.pk, []).append(grid)
+    communities: list[Community] = []
+    extra: list[tuple[str, str]] = []
+    for n, (_pk, its_grids) in enumerate(by_community.items()):
+        unit = its_grids[0].community
+        if n == 0:
+            secretary, staff = users["shuji"], users["shequ"]
+        else:
+            username = f"shuji{n + 1}"
+            secretary = User.objects.create(
+                username=username,
+                full_name=person_name(rng, rng.choice("MF")),
+                password=password_hash,
+                password_changed_at=None,
+            )
+            Post.objects.create(
+                user=secretary, role=Role.VILLAGE_SECRETARY, unit=unit, title="社区党委书记"
+            )
+            staff = secretary
+            extra.append((username, f"社区书记（{unit.display_name}）"))
+        communities.append(
+            Community(
+                unit=unit,
+                grids=its_grids,
+                secretary=Actor.for_user(secretary),
+                staff=Actor.for_user(staff),
+            )
+        )
+    return communities, extra
+
+
+def _at(rng: random.Random, day: dt.date) -> dt.datetime:
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time(8, 30)))
+    return calendar.add_working_minutes(start, rng.randint(0, 7 * 60))
+
+
+@dataclass
+class PointsSummary:
+    proposals: int = 0
+    booked: int = 0
+    failures: list[str] = field(default_factory=list)
+    extra_accounts: list[tuple[str, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class Proposer:
+    """Proposes, approves and books through the services at replayed moments."""
+
+    def __init__(self, rng: random.Random, now: dt.datetime) -> None:
+        self.rng = rng
+        self.now = now
+        self.summary = PointsSummary()
+        self._indicators: dict[tuple[str, int, str], Indicator] = {}
+        self._residents: dict[int, list[int]] = {}
+
+    def indicator(self, scheme: str, year: int, code: str) -> Indicator:
+        key = (scheme, year, code)
+        if key not in self._indicators:
+            self._indicators[key] = Indicator.objects.get(
+                catalog__scheme__code=scheme, catalog__year=year, catalog__unit=None, code=code
+            )
+        return self._indicators[key]
+
+    def propose(
+        self,
+        *,
+        actor: Actor,
+        account: Account,
+        code: str,
+        day: dt.date,
+        resident_id: int | None = None,
+    ) -> Proposal | None:
+        ind = self.indicator(account.scheme.code, day.year, code)
+        text = self.rng.choice(DESCRIPTIONS.get(code, ("",))) or ind.name
+        kwargs: dict[str, Any] = {"description": text}
+        if ind.evidence in ("photo", "photo_or_link"):
+            from lianxin.demo.cases import photo
+
+            kwargs["photos"] = [photo(self.rng, "after")]
+        if ind.evidence == "link":
+            kwargs["link_note"] = self.rng.choice(
+                ("迎秀社区议事会记录", "网格巡查日志", "联户走访记录", "调解记录")
+            )
+        at = _at(self.rng, day)
+        if at >= self.now:
+            return None
+        resident = Resident.objects.get(pk=resident_id) if resident_id else None
+        try:
+            with clock.travel(at):
+                p = svc.proposal_create(
+                    actor=actor,
+                    account=account,
+                    indicator=ind,
+                    occurred_on=day,
+                    resident=resident,
+                    **kwargs,
+                )
+        except (DomainError, PermissionDenied, Conflict):
+            return None  # over the cap this month: a real worker would not propose it
+        Proposal.objects.filter(pk=p.pk).update(created_at=at, updated_at=at)
+        p.created_at = p.updated_at = at
+        self.summary.proposals += 1
+        return p
+
+    def approve(self, p: Proposal, approver: Actor, at: dt.datetime) -> bool:
+        if at >= self.now:
+            return False
+        with clock.travel(at):
+            svc.proposal_approve(actor=approver, proposal=p, note="经核实，情况属实")
+        return True
+
+    def book(self, p: Proposal) -> None:
+        assert p.notice_until is not None
+        at = p.notice_until + dt.timedelta(minutes=self.rng.randint(1, 20))
+        if at >= self.now:
+            return
+        with clock.travel(at):
+            svc.proposal_book(proposal=p)
+        self.summary.booked += 1
+
+
+def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def build_proposals(
+    rng: random.Random,
+    today: dt.date,
+    communities: list[Community],
+    opened: PointsAccounts,
+    workers: dict[int, User],
+) -> Proposer:
+    """A year of proposals month by month; the last two weeks stay in the states they are
+    in on `today`, with a few objections, refusals, withdrawals and reversals."""
+    # Like the request replay: everything before the start of `today` has happened.
+    now = timezone.make_aware(dt.datetime.combine(today, dt.time(0)))
+    proposer = Proposer(rng, now)
+    residents: dict[int, list[int]] = {}
+    for rid, hid in Resident.objects.filter(household_id__in=list(opened.households)).values_list(
+        "id", "household_id"
+    ):
+        residents.setdefault(hid, []).append(rid)
+    member_of_household: dict[int, int] = dict(
+        PartyMember.objects.filter(resident__isnull=False).values_list(
+            "resident__household_id", "id"
+        )
+    )
+    recent: list[tuple[Proposal, Community]] = []
+    for community in communities:
+        for grid in community.grids:
+            worker = Actor.for_user(workers[grid.unit.pk])
+            households = [h for h in grid.households if h.pk in opened.households]
+            members = [
+                opened.members[m]
+                for h in households
+                if (m := member_of_household.get(h.pk)) in opened.members
+            ]
+            for month in range(1, today.month + 1):
+                first = dt.date(today.year, month, 1)
+                last = min(today, (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(1))
+                plan: list[tuple[Account, str]] = [
+                    (opened.households[rng.choice(households).pk], _weighted(rng, HOUSEHOLD_WEIGHTS))
+                    for _ in range(14)
+                ] + [(rng.choice(members), _weighted(rng, MEMBER_WEIGHTS)) for _ in range(5)]
+                for account, code in plan:
+                    day = first + dt.timedelta(days=rng.randint(0, (last - first).days))
+                    hid = account.household_id
+                    rid = rng.choice(residents[hid]) if hid and residents.get(hid) else None
+                    p = proposer.propose(
+                        actor=worker, account=account, code=code, day=day, resident_id=rid
+                    )
+                    if p is None:
+                        continue
+                    decide = calendar.add_working_minutes(
+                        p.created_at, rng.randint(60, 3 * 7 * 60)
+                    )
+                    if (today - day).days < 14:
+                        recent.append((p, community))
+                        continue
+                    if rng.random() < 0.04:
+                        with clock.travel(decide):
+                            svc.proposal_reject(
+                                actor=community.secretary, proposal=p, note="佐证不足，请补充后重报"
+                            )
+                        continue
+                    if proposer.approve(p, community.secretary, decide):
+                        proposer.book(p)
+    _settle_recent(rng, proposer, recent, now)
+    return proposer
+
+
+def _settle_recent(
+    rng: random.Random,
+    proposer: Proposer,
+    recent: list[tuple[Proposal, Community]],
+    now: dt.datetime,
+) -> None:
+    """Proposals of the last two weeks: some still pending, some in notice (a few objected),
+    older ones booked; one withdrawn."""
+    objections = 0
+    for n, (p, community) in enumerate(recent):
+        roll = rng.random()
+        if n == 0:
+            with clock.travel(p.created_at + dt.timedelta(hours=2)):
+                svc.proposal_withdraw(
+                    actor=Actor.for_user(User.objects.get(pk=p.proposed_by_id)),
+                    proposal=p,
+                    note="户号选错，重新申报",
+                )
+            continue
+        if roll < 0.3:
+            continue  # pending: the secretary has not decided yet
+        decide = calendar.add_working_minutes(p.created_at, rng.randint(60, 6 * 7 * 60))
+        if not proposer.approve(p, community.secretary, decide):
+            continue
+        assert p.notice_until is not None
+        if p.notice_until > now and objections < 6 and rng.random() < 0.5:
+            with clock.travel(min(now, decide + dt.timedelta(hours=rng.randint(2, 30)))):
+                svc.objection_file(proposal=p, text=OBJECTIONS[objections % len(OBJECTIONS)])
+            objections += 1
+            if objections % 3 == 0:
+                # One objection already answered: upheld, the proposal refused.
+                objection = p.objections.get()
+                with clock.travel(min(now, clock.now() + dt.timedelta(hours=3))):
+                    svc.objection_resolve(
+                        actor=community.staff,
+                        objection=objection,
+                        upheld=True,
+                        resolution="经入户核实，情况不符，不予加分",
+                    )
+            continue
+        proposer.book(p)
+
+
+def reverse_some(rng: random.Random, communities: list[Community], count: int = 3) -> int:
+    """A few booked proposals reversed (冲正) with a reason, as a correction would be."""
+    done = 0
+    booked = list(
+        Proposal.objects.filter(status=Proposal.Status.BOOKED).order_by("booked_at")[:200]
+    )
+    rng.shuffle(booked)
+    for p in booked[:count]:
+        community = next(c for c in communities if p.account.unit.path.startswith(c.unit.path))
+        assert p.booked_at is not None
+        with clock.travel(p.booked_at + dt.timedelta(days=rng.randint(2, 10))):
+            svc.proposal_reverse(
+                actor=community.secretary, proposal=p, reason="与同月另一条申报重复，予以冲正"
+            )
+        done += 1
+    return done
+
+
+def open_merchants(community: Community) -> list[Account]:
+    scheme = scheme_get("merchant")
+    unit = community.grids[0].unit
+    return [merchant_account_create(scheme=scheme, unit=unit, name=n) for n in MERCHANTS]
+
+
+def household_ids(grids: list[DemoGrid]) -> list[int]:
+    return [h.pk for g in grids for h in g.households if isinstance(h, Household)]
+
+
+def build_points(
+    rng: random.Random,
+    today: dt.date,
+    grids: list[DemoGrid],
+    *,
+    opened: PointsAccounts,
+    users: dict[str, User],
+    workers: dict[int, User],
+    password_hash: str,
+) -> PointsSummary:
+    """Everything points after the request replay (see the module docstring)."""
+    communities, extra = _secretaries(rng, grids, users, password_hash)
+    proposer = build_proposals(rng, today, communities, opened, workers)
+    summary = proposer.summary
+    summary.extra_accounts = extra
+    summary.counts["points_reversed"] = reverse_some(rng, communities)
+    merchants = open_merchants(communities[0])
+    summary.counts["points_merchants"] = len(merchants)
+    return summary
