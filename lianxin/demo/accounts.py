@@ -51,11 +51,13 @@ def build_accounts(
         *,
         title: str = "",
         department: Department | None = None,
+        name_rng: random.Random | None = None,
         **extra: bool,
     ) -> User:
+        draw = name_rng or rng
         user = User.objects.create(
             username=username,
-            full_name=person_name(rng, rng.choice("MF")),
+            full_name=person_name(draw, draw.choice("MF")),
             password=hashed,
             # Undated on purpose: the 90-day rotation rule skips undated passwords, so a demo
             # built once keeps working with the documented password months later.
@@ -80,6 +82,14 @@ def build_accounts(
     account("bumen", Role.DEPARTMENT_STAFF, county, title="科员", department=departments[0])
     account("zuzhibu", Role.ORG_DEPARTMENT, county, title="组织部组织科")
     account("admin", Role.SYSADMIN, city, title="系统管理员", is_staff=True, is_superuser=True)
+    # Added after the others, with its own generator, so every other name stays as it was.
+    account(
+        "weizhuli",
+        Role.MICRO_ASSISTANT,
+        community,
+        title="党群积分微助理",
+        name_rng=random.Random(20261123),
+    )
     # Every other grid has its own full-time grid worker too (wangge3, wangge4, ...).
     for n, grid in enumerate(grids[2:], start=3):
         username = f"wangge{n}"

@@ -430,6 +430,102 @@ def _settle_recent(
         proposer.book(p)
 
 
+# The monthly evaluation rounds of 迎秀 (按楼栋批量评比): household and member indicators.
+HOUSEHOLD_ROUNDS = ("courtyard_clean", "waste_sorting", "doorstep_duties")
+MEMBER_ROUNDS = ("dues", "meetings")
+
+
+def monthly_evaluations(
+    rng: random.Random,
+    today: dt.date,
+    community: Community,
+    opened: PointsAccounts,
+    workers: dict[int, User],
+) -> int:
+    """Each month the grid worker evaluates every building of 迎秀 (one batch per building)
+    and the branch records dues and meetings; the secretary approves each batch a day or two
+    later and the notice period passes. Households differ in diligence, so a year's scores
+    spread from 整改户 to 示范户. Returns the number of proposals booked."""
+    from lianxin.points.services import batches
+
+    now = timezone.make_aware(dt.datetime.combine(today, dt.time(0)))
+    diligence: dict[int, float] = {}
+    booked = 0
+    member_of_building: dict[int, list[Account]] = {}
+    for account in opened.members.values():
+        member_of_building.setdefault(account.unit_id, []).append(account)
+    for month in range(1, today.month + 1):
+        day = min(today - dt.timedelta(days=1), dt.date(today.year, month, 25))
+        for grid in community.grids:
+            worker = Actor.for_user(workers[grid.unit.pk])
+            for building in grid.buildings:
+                rounds: list[tuple[str, list[Account]]] = []
+                households = [opened.households[h.pk] for h in building.households]
+                code = HOUSEHOLD_ROUNDS[(month + building.unit.pk) % len(HOUSEHOLD_ROUNDS)]
+                picked = [
+                    a for a in households
+                    if rng.random() < diligence.setdefault(a.pk, rng.uniform(0.15, 0.98))
+                ]
+                rounds.append((code, picked))
+                members = member_of_building.get(building.unit.pk, [])
+                for m_code in MEMBER_ROUNDS:
+                    rounds.append((m_code, [a for a in members if rng.random() < 0.85]))
+                for code, accounts in rounds:
+                    booked += _evaluate(rng, now, worker, community, code, accounts, day, batches)
+    return booked
+
+
+def _evaluate(
+    rng: random.Random,
+    now: dt.datetime,
+    worker: Actor,
+    community: Community,
+    code: str,
+    accounts: list[Account],
+    day: dt.date,
+    batches: Any,
+) -> int:
+    if not accounts:
+        return 0
+    at = _at(rng, day)
+    if at >= now:
+        return 0
+    scheme = accounts[0].scheme.code
+    indicator = Indicator.objects.get(
+        catalog__scheme__code=scheme, catalog__year=day.year, catalog__unit=None, code=code
+    )
+    kwargs: dict[str, Any] = {"description": f"{day.month}月{indicator.name}评比"}
+    if indicator.evidence in ("photo", "photo_or_link"):
+        from lianxin.demo.cases import photo
+
+        kwargs["photos"] = [photo(rng, "after")]
+    if indicator.evidence == "link":
+        kwargs["link_note"] = f"{day.month}月评比记录"
+    with clock.travel(at):
+        result = batches.proposal_batch_create(
+            actor=worker, accounts=accounts, indicator=indicator, occurred_on=day, **kwargs
+        )
+    Proposal.objects.filter(batch=result.batch).update(created_at=at, updated_at=at)
+    decide = calendar.add_working_minutes(at, rng.randint(3 * 60, 2 * 7 * 60))
+    if decide >= now:
+        return 0
+    with clock.travel(decide):
+        batches.proposal_batch_decide(
+            actor=community.secretary, batch=result.batch, approve=True, note="评比结果属实"
+        )
+    count = 0
+    for p in Proposal.objects.filter(batch=result.batch).select_related(
+        "account__scheme", "indicator_revision"
+    ):
+        assert p.notice_until is not None
+        if p.notice_until >= now:
+            continue
+        with clock.travel(p.notice_until + dt.timedelta(minutes=5)):
+            svc.proposal_book(proposal=p)
+        count += 1
+    return count
+
+
 def reverse_some(rng: random.Random, communities: list[Community], count: int = 3) -> int:
     """A few booked proposals reversed (冲正) with a reason, as a correction would be."""
     done = 0
@@ -472,6 +568,9 @@ def build_points(
     communities, extra = _secretaries(rng, grids, users, password_hash)
     proposer = build_proposals(rng, today, communities, opened, workers)
     summary = proposer.summary
+    summary.counts["points_evaluated"] = monthly_evaluations(
+        rng, today, communities[0], opened, workers
+    )
     summary.extra_accounts = extra
     summary.counts["points_reversed"] = reverse_some(rng, communities)
     merchants = open_merchants(communities[0])

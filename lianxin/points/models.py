@@ -513,6 +513,9 @@ class Proposal(Audited, PublicModel):
     )
     # When set (micro-task completions, automatic awards), the proposal pays under this key.
     source_key = models.CharField("来源键", max_length=120, blank=True)
+    # Proposals made together (按楼栋批量评比: one indicator for many households) share it and
+    # can be decided together.
+    batch = models.UUIDField("批次", null=True, blank=True, db_index=True)
 
     objects = ScopedManager()
 
@@ -670,7 +673,7 @@ class AwardRule(Audited, TimeStampedModel):
 class PointsSettings(Audited, TimeStampedModel):
     """Deployment-wide rules for points (one row; defaults from the seeds)."""
 
-    low_score_threshold = models.IntegerField("党员提醒谈话分数线（年度积分低于此值）", default=60)
+    low_score_threshold = models.IntegerField("党员提醒谈话分数线（年度积分低于此值）", default=30)
     member_own_weight = models.DecimalField(
         "党员综合分：本人积分权重", max_digits=3, decimal_places=2, default=0.5
     )
@@ -678,9 +681,9 @@ class PointsSettings(Audited, TimeStampedModel):
         "党员综合分：联户积分权重", max_digits=3, decimal_places=2, default=0.5
     )
     rating_top_label = models.CharField("第一类户名称", max_length=10, default="示范户")
-    rating_top_min = models.IntegerField("第一类户：年度积分不低于", default=80)
+    rating_top_min = models.IntegerField("第一类户：年度积分不低于", default=50)
     rating_mid_label = models.CharField("第二类户名称", max_length=10, default="达标户")
-    rating_mid_min = models.IntegerField("第二类户：年度积分不低于", default=40)
+    rating_mid_min = models.IntegerField("第二类户：年度积分不低于", default=20)
     rating_low_label = models.CharField("第三类户名称", max_length=10, default="整改户")
     login_codes_per_phone_hour = models.PositiveSmallIntegerField(
         "同一手机号每小时最多获取验证码", default=5
