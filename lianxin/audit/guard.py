@@ -78,6 +78,68 @@ def _statements(vendor: str, *, install: bool) -> list[str]:
     raise NotImplementedError(f"no append-only triggers for database vendor {vendor!r}")
 
 
+# The same guard for other append-only tables (points ledger, proposal events ...): one
+# generic PL/pgSQL function naming the table, and per-table SQLite triggers consulting the
+# same `lianxin_audit_locked()` function, so `audit_maintenance()` opens them all.
+POSTGRES_GENERIC = """
+    CREATE OR REPLACE FUNCTION lianxin_append_only() RETURNS trigger AS $$
+    BEGIN
+        IF current_setting('lianxin.audit_maintenance', true) = 'on' THEN
+            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION '% rows are append-only (% refused)', TG_TABLE_NAME, TG_OP
+            USING ERRCODE = 'integrity_constraint_violation';
+    END;
+    $$ LANGUAGE plpgsql
+"""
+
+
+def table_statements(vendor: str, table: str, *, install: bool) -> list[str]:
+    """Install (or remove) append-only triggers on `table` (a model's db_table)."""
+    if vendor == "postgresql":
+        drop = f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"
+        if not install:
+            return [drop]
+        return [
+            POSTGRES_GENERIC,
+            drop,
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION lianxin_append_only()",
+        ]
+    if vendor == "sqlite":
+        drops = [
+            f"DROP TRIGGER IF EXISTS {table}_no_update",
+            f"DROP TRIGGER IF EXISTS {table}_no_delete",
+        ]
+        if not install:
+            return drops
+        return [
+            *drops,
+            f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+            f"WHEN lianxin_audit_locked() BEGIN SELECT RAISE(ABORT, "
+            f"'{table} rows are append-only (UPDATE refused)'); END",
+            f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+            f"WHEN lianxin_audit_locked() BEGIN SELECT RAISE(ABORT, "
+            f"'{table} rows are append-only (DELETE refused)'); END",
+        ]
+    raise NotImplementedError(f"no append-only triggers for database vendor {vendor!r}")
+
+
+def install_table_triggers(schema_editor: Any, *tables: str) -> None:
+    """For a migration: guard each table (call again after a migration that rebuilds one on
+    SQLite, where a rebuild drops the table's triggers)."""
+    for table in tables:
+        for sql in table_statements(schema_editor.connection.vendor, table, install=True):
+            schema_editor.execute(sql, params=None)
+
+
+def remove_table_triggers(schema_editor: Any, *tables: str) -> None:
+    for table in tables:
+        for sql in table_statements(schema_editor.connection.vendor, table, install=False):
+            schema_editor.execute(sql, params=None)
+
+
 def install_triggers(schema_editor: Any) -> None:
     """Create the triggers on the connection of a migration's schema editor."""
     for sql in _statements(schema_editor.connection.vendor, install=True):
