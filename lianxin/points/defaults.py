@@ -195,7 +195,12 @@ def install_defaults(apps: Any, year: int) -> None:
     indicator_model = apps.get_model("points", "Indicator")
     revision_model = apps.get_model("points", "IndicatorRevision")
     rule_model = apps.get_model("points", "AwardRule")
-    start = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    # Midnight of 1 January, local time (the deployment's time zone).
+    start = dt.datetime(year, 1, 1, tzinfo=ZoneInfo(settings.TIME_ZONE))
     for order, spec in enumerate(SCHEMES):
         scheme, _ = scheme_model.objects.get_or_create(
             code=spec["code"],

@@ -31,11 +31,13 @@ from lianxin.points.models import (
     Account,
     CapPeriod,
     Indicator,
+    PointEntry,
     Proposal,
     ProposalEvent,
     ProposalPhoto,
 )
 from lianxin.points.services import proposals as single
+from lianxin.points.services.awards import AWARD_KINDS
 from lianxin.points.services.config import catalog_for
 
 MAX_BATCH = 500
@@ -55,9 +57,7 @@ def _label(actor: Actor | None) -> str:
     return "系统"
 
 
-def _cap_used(
-    accounts: Sequence[Account], indicator: Indicator, day: dt.date
-) -> dict[int, int]:
+def _cap_used(accounts: Sequence[Account], indicator: Indicator, day: dt.date) -> dict[int, int]:
     window = single.cap_window(indicator.cap_period, day)
     if window is None:
         return {}
@@ -72,7 +72,24 @@ def _cap_used(
         .values("account_id")
         .annotate(total=Sum(Abs("points")))
     )
-    return {r["account_id"]: int(r["total"] or 0) for r in rows}
+    used = {r["account_id"]: int(r["total"] or 0) for r in rows}
+    # Entries booked without a proposal (automatic awards) share the cap.
+    direct = (
+        PointEntry.objects.filter(
+            account__in=[a.pk for a in accounts],
+            kind__in=AWARD_KINDS,
+            occurred_on__range=window,
+            indicator_revision__indicator__code=indicator.code,
+            indicator_revision__indicator__catalog__scheme_id=indicator.catalog.scheme_id,
+            proposal__isnull=True,
+            reversed_by__isnull=True,
+        )
+        .values("account_id")
+        .annotate(total=Sum(Abs("amount")))
+    )
+    for r in direct:
+        used[r["account_id"]] = used.get(r["account_id"], 0) + int(r["total"] or 0)
+    return used
 
 
 @transaction.atomic
@@ -133,7 +150,9 @@ def proposal_batch_create(
         keep.append(account)
     if all_or_nothing and result.refused:
         names = "、".join(name for name, _ in result.refused[:5])
-        raise DomainError(f"有 {len(result.refused)} 户不能评比（{names}…），未保存", field="accounts")
+        raise DomainError(
+            f"有 {len(result.refused)} 户不能评比（{names}…），未保存", field="accounts"
+        )
     if not keep:
         raise DomainError("所选对象都不能评比：" + result.refused[0][1], field="accounts")
     now = clock.now()
@@ -211,9 +230,7 @@ def batch_proposals(batch: uuid.UUID, *, status: str = Proposal.Status.PENDING) 
 
 
 @transaction.atomic
-def proposal_batch_decide(
-    *, actor: Actor, batch: uuid.UUID, approve: bool, note: str = ""
-) -> int:
+def proposal_batch_decide(*, actor: Actor, batch: uuid.UUID, approve: bool, note: str = "") -> int:
     """Approve (into notice) or refuse every pending proposal of the batch that the actor may
     decide — never one they proposed themselves. Returns how many were decided."""
     note = (note or "").strip()
@@ -256,8 +273,12 @@ def proposal_batch_decide(
     label = _label(actor)
     ProposalEvent.objects.bulk_create(
         ProposalEvent(
-            proposal_id=pk, action=action, actor_id=actor.user_id, actor_label=label,
-            note=note, at=now,
+            proposal_id=pk,
+            action=action,
+            actor_id=actor.user_id,
+            actor_label=label,
+            note=note,
+            at=now,
         )
         for pk in ids
     )

@@ -44,7 +44,7 @@ from lianxin.points.models import (
     Scheme,
     SubjectKind,
 )
-from lianxin.points.services.config import points_settings
+from lianxin.points.services.config import catalog_for, points_settings
 from lianxin.territory.models import Unit
 
 CONFIGURE = wf.CONFIGURE
@@ -296,6 +296,26 @@ def _create_catalog(*, scheme: Scheme, year: int, unit: Unit | None, name: str) 
             return Catalog.objects.create(scheme=scheme, year=year, unit=unit, name=name)
     except IntegrityError as exc:  # created concurrently
         raise DomainError(f"{year}年已有“{scheme.name}”的{where}目录", field="year") from exc
+
+
+def copy_source_for(*, scheme: Scheme, unit: Unit | None, year: int) -> Catalog | None:
+    """What a new catalog starts from: the catalog that applies there in `year` now (for a
+    unit, its own or the one above; for the default, that year's default), else the latest
+    earlier one that applied there."""
+    path = unit.path if unit is not None else ""
+    found = catalog_for(scheme=scheme, path=path, year=year)
+    if found is not None and (unit is None or found.unit_id != unit.pk):
+        return found
+    for earlier in (
+        Catalog.objects.filter(scheme=scheme, year__lt=year, is_active=True)
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("-year")
+    ):
+        found = catalog_for(scheme=scheme, path=path, year=earlier)
+        if found is not None:
+            return found
+    return None
 
 
 @transaction.atomic
@@ -634,7 +654,9 @@ def award_rule_update(
     require_global(actor)
     code = (indicator_code or "").strip().lower()
     if not Indicator.objects.filter(catalog__scheme=scheme, code=code).exists():
-        raise DomainError(f"“{scheme.name}”的目录中没有代码为“{code}”的指标", field="indicator_code")
+        raise DomainError(
+            f"“{scheme.name}”的目录中没有代码为“{code}”的指标", field="indicator_code"
+        )
     rule.scheme, rule.indicator_code, rule.is_active = scheme, code, bool(is_active)
     rule.save()
     return rule

@@ -15,7 +15,11 @@ from lianxin.points.models import Catalog, PointsSettings, Scheme
 
 def _load_settings() -> PointsSettings:
     row = PointsSettings.objects.order_by("pk").first()
-    return row if row is not None else PointsSettings.objects.create()
+    if row is None:
+        # Read back: a fresh row holds the defaults as Python floats, not Decimals.
+        row = PointsSettings.objects.create()
+        row.refresh_from_db()
+    return row
 
 
 _settings = TableSnapshot("points.PointsSettings", _load_settings)

@@ -25,8 +25,8 @@ from lianxin.accounts.actor import Actor
 from lianxin.cases.models import Case
 from lianxin.core import clock, crypto
 from lianxin.core.errors import Conflict, DomainError, PermissionDenied
-from lianxin.party.models import LinkageActivity
-from lianxin.people.models import Resident, Visit
+from lianxin.party.models import LinkageActivity, PartyMember
+from lianxin.people.models import Household, Resident, Visit
 from lianxin.points import workflow as wf
 from lianxin.points.models import (
     Account,
@@ -38,9 +38,16 @@ from lianxin.points.models import (
     Proposal,
     ProposalEvent,
     ProposalPhoto,
+    Scheme,
 )
 from lianxin.points.services import ledger
+from lianxin.points.services.accounts import (
+    account_for_household,
+    account_for_member,
+    account_for_unit,
+)
 from lianxin.points.services.config import catalog_for, points_settings
+from lianxin.territory.models import Unit
 
 MAX_PHOTOS = 9
 RESIDENT_LABEL = "居民"
@@ -74,7 +81,10 @@ def cap_window(period: str, day: dt.date) -> tuple[dt.date, dt.date] | None:
 
 
 def cap_used(*, account: Account, indicator: Indicator, day: dt.date) -> int:
-    """Points (absolute) of live proposals for this indicator and subject in the cap period."""
+    """Points (absolute) for this indicator and subject in the cap period: live proposals
+    plus entries booked without a proposal (automatic awards), so both share one cap."""
+    from lianxin.points.services.awards import direct_entries_used
+
     window = cap_window(indicator.cap_period, day)
     if window is None:
         return 0
@@ -85,7 +95,8 @@ def cap_used(*, account: Account, indicator: Indicator, day: dt.date) -> int:
         occurred_on__range=window,
         status__in=wf.LIVE,
     ).aggregate(total=Sum(Abs("points")))
-    return int(row["total"] or 0)
+    direct = direct_entries_used(account=account, indicator=indicator, window=window)
+    return int(row["total"] or 0) + direct
 
 
 def check_cap(*, account: Account, indicator: Indicator, day: dt.date, points: int) -> None:
@@ -228,6 +239,34 @@ def proposal_create(
     _save_photos(proposal, photos)
     record_event(proposal, action=ProposalEvent.Action.PROPOSE, actor=actor, label="系统")
     return proposal
+
+
+@transaction.atomic
+def proposal_submit(
+    *,
+    actor: Actor,
+    scheme: Scheme,
+    household: Household | None = None,
+    member: PartyMember | None = None,
+    unit: Unit | None = None,
+    account: Account | None = None,
+    **fields: Any,
+) -> Proposal:
+    """Propose points for a subject chosen on the staff form (积分申报): the subject's account
+    in `scheme` is opened on first use, in the same transaction as the proposal, so a refused
+    proposal leaves nothing behind. `fields` are `proposal_create`'s."""
+    if account is None:
+        if household is not None:
+            account = account_for_household(household, scheme)
+        elif member is not None:
+            account = account_for_member(member, scheme)
+        elif unit is not None:
+            account = account_for_unit(unit, scheme)
+        else:
+            raise DomainError("请选择积分对象", field="account")
+    elif account.scheme_id != scheme.pk:
+        raise DomainError(f"该对象不在“{scheme.name}”中计分", field="account")
+    return proposal_create(actor=actor, account=account, **fields)
 
 
 def _transition(
@@ -380,11 +419,17 @@ def objection_resolve(
     if objection.status != Objection.Status.OPEN:
         raise DomainError("该异议已处理")
     require(actor, _path(proposal), wf.APPROVE, "没有处理该异议的权限")
+    # Dismissing an objection confirms the proposal: like approving, never by its proposer.
+    if proposal.proposed_by_id is not None and proposal.proposed_by_id == actor.user_id:
+        raise PermissionDenied("申报人不能处理针对自己申报的异议")
     now = clock.now()
     status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
-    Objection.objects.filter(pk=objection.pk).update(
+    # Compare-and-set: two staff answering the same objection at once, the second is told.
+    resolved = Objection.objects.filter(pk=objection.pk, status=Objection.Status.OPEN).update(
         status=status, resolved_by_id=actor.user_id, resolved_at=now, resolution=resolution[:300]
     )
+    if not resolved:
+        raise Conflict("该异议刚刚已被他人处理，请刷新页面查看最新状态")
     objection.status, objection.resolution, objection.resolved_at = status, resolution, now
     if upheld:
         proposal.objections.filter(status=Objection.Status.OPEN).update(
