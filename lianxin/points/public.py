@@ -6,9 +6,8 @@ proposals and scores, subjects by their masked `Account.public_label`) or by the
 behind the phone proven with a one-time code (a household's own statement). Free text that
 reaches a public page goes through `mask_digits` (phone, ID and card numbers typed into it).
 
-`public_board` has the signature of `lianxin.points.rankings.public_board` (staff rankings
-module); the ranking page reads through `ranking_boards`, so switching to the shared one is a
-one-line change once it exists.
+The ranking board reads the standings through `lianxin.points.rankings.public_board`, the
+same ranks as the staff pages.
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ from lianxin.points.models import (
     SubjectKind,
     period_bounds,
 )
+from lianxin.points.rankings import BoardRow, public_board
 from lianxin.points.services.accounts import household_labels
 from lianxin.points.services.config import scheme_for
 from lianxin.territory.models import Unit
@@ -123,48 +123,11 @@ def objectable_proposal(public_id: uuid.UUID) -> Proposal | None:
 
 
 @dataclass(frozen=True)
-class BoardRow:
-    rank: int
-    label: str
-    score: int
-
-
-@dataclass(frozen=True)
 class Board:
     title: str
     period_label: str
     rows: list[BoardRow]
-
-
-def public_board(
-    village: Unit, scheme: Scheme, period: str, limit: int = BOARD_LIMIT
-) -> list[BoardRow]:
-    """The top `limit` subjects of `scheme` in the village over `period` ('2026' or
-    '2026-06') by score, with masked names; equal scores share a rank (1, 1, 3). Only
-    subjects with a positive score are listed. One query.
-
-    The rank is exact although only `limit` rows are read: every subject ranked above a
-    listed one has a higher score, so it is listed too."""
-    start, end = period_bounds(period)
-    rows = (
-        PointEntry.objects.filter(
-            account__scheme=scheme,
-            account__village=village,
-            account__is_active=True,
-            occurred_on__range=(start, end),
-            kind__in=SCORE_KINDS,
-        )
-        .values("account_id", "account__public_label")
-        .annotate(total=Sum("amount"))
-        .filter(total__gt=0)
-        .order_by("-total", "account_id")[:limit]
-    )
-    board: list[BoardRow] = []
-    for position, row in enumerate(rows, start=1):
-        total = int(row["total"])
-        rank = board[-1].rank if board and board[-1].score == total else position
-        board.append(BoardRow(rank=rank, label=row["account__public_label"], score=total))
-    return board
+    computed_at: dt.datetime | None  # when the standings behind it were computed
 
 
 def _scheme(kind: str) -> Scheme | None:
@@ -176,7 +139,10 @@ def _scheme(kind: str) -> Scheme | None:
 
 def ranking_boards(village: Unit, *, day: dt.date | None = None) -> list[Board]:
     """The boards of the public ranking page: households this month and this year, party
-    members, buildings and grids this year (each only when its scheme is enabled)."""
+    members, buildings and grids this year (each only when its scheme is enabled).
+
+    Read from the standings through `rankings.public_board`, so the public ranks are the
+    staff pages' ranks (recomputed nightly and by staff); one query a board."""
     day = day or today()
     month, year = f"{day.year}-{day.month:02d}", str(day.year)
     month_label, year_label = f"{day.year}年{day.month}月", f"{day.year}年"
@@ -190,8 +156,12 @@ def ranking_boards(village: Unit, *, day: dt.date | None = None) -> list[Board]:
     boards = []
     for kind, title, period, label in plan:
         scheme = _scheme(kind)
-        if scheme is not None:
-            boards.append(Board(title, label, public_board(village, scheme, period)))
+        if scheme is None:
+            continue
+        board = public_board(village, scheme, period, BOARD_LIMIT)
+        # A top list: subjects without points are not "ranked" in public.
+        rows = [r for r in board.rows if r.score > 0]
+        boards.append(Board(title, label, rows, board.computed_at))
     return boards
 
 
@@ -231,7 +201,9 @@ def _entry_public(entry: PointEntry) -> PointEntry:
     return entry
 
 
-def household_cards(residents: list[Resident], *, day: dt.date | None = None) -> list[HouseholdCard]:
+def household_cards(
+    residents: list[Resident], *, day: dt.date | None = None
+) -> list[HouseholdCard]:
     """The households of the residents behind a phone, each with its balance, this year's
     score, the latest entries, each resident's contribution this year and the proposals
     still on their way. A constant number of queries however many households."""
@@ -271,9 +243,7 @@ def household_cards(residents: list[Resident], *, day: dt.date | None = None) ->
     latest: dict[int, list[PointEntry]] = defaultdict(list)
     for entry in (
         PointEntry.objects.filter(account_id__in=ids)
-        .annotate(
-            row=Window(RowNumber(), partition_by=[F("account_id")], order_by=F("seq").desc())
-        )
+        .annotate(row=Window(RowNumber(), partition_by=[F("account_id")], order_by=F("seq").desc()))
         .filter(row__lte=STATEMENT_LATEST)
         .order_by("account_id", "-seq")
     ):

@@ -3,8 +3,10 @@
 A resident types the phone number recorded in the register (居民档案); a six-digit code goes
 to that phone through the outbound channel (cases.services.notify); typing it back opens the
 browser session for `SESSION_DAYS`. The session holds only the phone's keyed digest; the
-residents (and so the households) behind it are looked up on each request. Only digests of
-codes are stored; a code is good for `CODE_MINUTES` and `MAX_ATTEMPTS` tries.
+residents (and so the households) behind it are looked up on each request. The login table
+keeps only digests of codes (the outbound record holds the code, since the gateway sends
+it); a code is good for `CODE_MINUTES` and `MAX_ATTEMPTS` tries, and wrong tries are
+counted in their own transaction.
 
 With `LIANXIN_SHOW_LOGIN_CODES` (on in the demo, off in production) the page shows the code,
 since the demo has no SMS gateway.
@@ -81,18 +83,18 @@ def login_code_send(phone: str) -> str | None:
         to_digest=digest,
         to_masked=crypto.mask_phone(digits),
         template="points_login_code",
-        payload={"minutes": CODE_MINUTES},
+        # The gateway needs the code to send it; the record lives as long as SMS logs do.
+        payload={"code": code, "minutes": CODE_MINUTES},
         case=None,
     )
     return code if getattr(settings, "LIANXIN_SHOW_LOGIN_CODES", False) else None
 
 
 @transaction.atomic
-def login_code_verify(phone: str, code: str) -> str:
-    """Check the code; returns the phone digest to keep in the session."""
-    digits = clean_mobile(phone)
-    digest = crypto.phone_digest(digits)
-    code = (code or "").strip()
+def _code_consume(digest: str, code: str) -> str:
+    """Check the latest live code of the phone under a row lock: a wrong code counts an
+    attempt, a right one is used up. Returns the refusal ("" when the code is right); the
+    caller raises after this transaction commits, so a wrong attempt is counted for good."""
     now = clock.now()
     login = (
         ResidentLogin.objects.select_for_update()
@@ -101,17 +103,32 @@ def login_code_verify(phone: str, code: str) -> str:
         .first()
     )
     if login is None or login.attempts >= MAX_ATTEMPTS:
-        raise DomainError("验证码已失效，请重新获取", field="code")
+        return "验证码已失效，请重新获取"
     if not secrets.compare_digest(login.code_digest, _code_digest(digest, code)):
         ResidentLogin.objects.filter(pk=login.pk).update(attempts=F("attempts") + 1)
-        raise DomainError("验证码不正确", field="code")
+        return "验证码不正确"
     ResidentLogin.objects.filter(pk=login.pk).update(used_at=now)
+    return ""
+
+
+def login_code_verify(phone: str, code: str) -> str:
+    """Check the code; returns the phone digest to keep in the session.
+
+    Not one transaction on purpose: raising inside it would roll back the attempt count,
+    and a code could then be guessed without limit."""
+    digits = clean_mobile(phone)
+    digest = crypto.phone_digest(digits)
+    refusal = _code_consume(digest, (code or "").strip())
+    if refusal:
+        raise DomainError(refusal, field="code")
     if not residents_with_phone(digest).exists():
         raise DomainError("该手机号未在村（社区）登记，请联系网格员核实", field="phone")
     return digest
 
 
 def session_open(request: HttpRequest, *, phone_digest: str, phone: str) -> None:
+    """Sign the browser in for the phone (a new session key: no fixation)."""
+    request.session.cycle_key()
     request.session[SESSION_KEY] = phone_digest
     request.session[SESSION_MASK_KEY] = crypto.mask_phone(crypto.normalise_phone(phone))
     request.session.set_expiry(SESSION_DAYS * 24 * 3600)

@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lianxin.cases.services.intake import source_digest
@@ -124,7 +124,8 @@ def _optional_url(name: str, village: Unit | None) -> str | None:
 
 
 def _login_redirect(request: HttpRequest) -> HttpResponseRedirect:
-    return redirect(f"{reverse('points_public:login')}?next={request.get_full_path()}")
+    query = urlencode({"next": request.get_full_path()})
+    return redirect(f"{reverse('points_public:login')}?{query}")
 
 
 # --- the notice board ------------------------------------------------------------------------
@@ -138,11 +139,19 @@ def _board_page(
     failed_form: ObjectionForm | None = None,
 ) -> HttpResponse:
     items = sel.notice_proposals(village)
+    shown = False
     for item in items:
         # The form that failed keeps what was typed and its errors; the others are empty.
         same = failed is not None and item.pk == failed.pk
         item.form = failed_form if same else ObjectionForm(auto_id=f"o-{item.public_id}-%s")  # type: ignore[attr-defined]
         item.form_open = same  # type: ignore[attr-defined]
+        shown = shown or (same and item.notice_open)  # type: ignore[attr-defined]
+    # A refusal whose form is no longer on the page (notice over, booked meanwhile) goes on top.
+    refusals = (
+        [e for errors in failed_form.errors.values() for e in errors]
+        if failed_form is not None and not shown
+        else []
+    )
     return render(
         request,
         "points/public/board.html",
@@ -151,8 +160,7 @@ def _board_page(
             "items": items,
             "booked": sel.recently_booked(village),
             "recent_days": sel.RECENT_DAYS,
-            "failed": failed,
-            "failed_form": failed_form,
+            "refusals": refusals,
         },
     )
 
@@ -257,9 +265,7 @@ def login(request: HttpRequest) -> HttpResponse:
                 digits = crypto.normalise_phone(form.cleaned_data["phone"])
                 # Rendered, not redirected: the typed phone goes on to the next form without
                 # being kept in the session or a URL.
-                code_form = CodeForm(
-                    initial={"phone": digits, "next": form.cleaned_data["next"]}
-                )
+                code_form = CodeForm(initial={"phone": digits, "next": form.cleaned_data["next"]})
                 return _verify_page(
                     request, code_form, sent_to=crypto.mask_phone(digits), shown_code=shown
                 )
