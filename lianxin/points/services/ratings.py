@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from lianxin.accounts.actor import Actor
@@ -105,6 +105,9 @@ def ratings_compute(*, actor: Actor, village: Unit, year: int) -> RatingSummary:
     """Rate every active household account of `village` for `year` (needs `points.talk` at
     the village). Unpublished ratings are replaced; published ones stay as they are."""
     _check(actor, village, year)
+    user_id = actor.user_id
+    if user_id is None:
+        raise PermissionDenied("请先登录")
     cfg = points_settings()
     if cfg.rating_mid_min > cfg.rating_top_min:
         raise DomainError("积分设置有误：第二类户分数线高于第一类户，请先修改积分设置")
@@ -141,12 +144,12 @@ def ratings_compute(*, actor: Actor, village: Unit, year: int) -> RatingSummary:
                     score=score,
                     level=level,
                     label=label,
-                    rated_by_id=actor.user_id,
+                    rated_by_id=user_id,
                 )
             )
         else:
             current.score, current.level, current.label = score, level, label
-            current.rated_by_id = actor.user_id
+            current.rated_by_id = user_id
             changed.append(current)
     # Left over: households gone from the village (moved, inactive) since the last run.
     stale = [r.pk for r in existing.values() if r.published_at is None]
@@ -205,6 +208,14 @@ def ratings_publish(*, actor: Actor, village: Unit, year: int) -> int:
 
 # --- reads -----------------------------------------------------------------------------------
 
+# The level codes do not sort in rank order ("low" < "mid" < "top"): rank them explicitly.
+LEVEL_RANK = Case(
+    When(level=Level.TOP, then=Value(1)),
+    When(level=Level.MID, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
 
 def rating_villages(actor: Actor) -> QuerySet[Unit]:
     """Villages whose ratings the actor sees some of: those under the actor's points scope and
@@ -224,13 +235,19 @@ def village_get(actor: Actor, code: str) -> Unit | None:
     return rating_villages(actor).filter(code=code).first() if code else None
 
 
+def latest_year(village: Unit) -> int | None:
+    """The latest year the village has ratings for (the rating page's default)."""
+    row = HouseholdRating.objects.filter(account__village=village).order_by("-year").first()
+    return row.year if row else None
+
+
 def ratings_of(actor: Actor, *, village: Unit, year: int) -> QuerySet[HouseholdRating]:
     """The ratings of a village and year that the actor may see, best first."""
     return (
         HouseholdRating.objects.visible_to(actor, wf.VIEW)
         .filter(account__village=village, year=year)
         .select_related("account__household__unit")
-        .order_by("level", "-score", "account__unit__path", "id")
+        .order_by(LEVEL_RANK, "-score", "account__unit__path", "id")
     )
 
 
@@ -257,5 +274,5 @@ def published_of(actor: Actor, *, village: Unit, year: int) -> list[HouseholdRat
         HouseholdRating.objects.visible_to(actor, wf.VIEW)
         .filter(account__village=village, year=year, published_at__isnull=False)
         .select_related("account__household__unit", "account__village")
-        .order_by("level", "account__unit__path", "account__household__address", "id")
+        .order_by(LEVEL_RANK, "account__unit__path", "account__household__address", "id")
     )

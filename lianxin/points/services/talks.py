@@ -54,7 +54,7 @@ def low_scorers(actor: Actor, *, year: int, search: str = "") -> QuerySet[PartyM
     qs = (
         PartyMember.objects.visible_to(actor, wf.VIEW)
         .filter(is_active=True)
-        .select_related("organisation")
+        .select_related("organisation__unit")
         .annotate(own=member_own_score_expression(*year_bounds(year)), talked=Exists(talks))
         .filter(own__lt=threshold)
         .order_by("own", "organisation__unit__path", "name", "id")
