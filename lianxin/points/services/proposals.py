@@ -181,8 +181,12 @@ def proposal_create(
     source: str = "staff",
     source_key: str = "",
     skip_permission: bool = False,
+    points: int | None = None,
 ) -> Proposal:
     """Propose the indicator's points for a subject, with evidence (积分申报).
+
+    `points` overrides the indicator's value where the source sets its own (a micro-task
+    publishes its points); the indicator's cap still applies to it.
 
     Refused with the reason when the subject is outside the actor's posts, the indicator is
     not in the catalog that applies, the evidence it requires is missing or the cap for the
@@ -214,8 +218,12 @@ def proposal_create(
                 raise DomainError("关联的事项不存在或不在您的管辖范围内", field=name)
     linked = any(x is not None for x in (case, visit, activity)) or bool(link_note)
     check_evidence(indicator=indicator, description=description, photos=len(photos), linked=linked)
-    points = indicator.points
-    check_cap(account=account, indicator=indicator, day=occurred_on, points=points)
+    revision_points = indicator.points
+    if points is not None:
+        if points == 0 or (points > 0) != (revision_points > 0):
+            raise DomainError("分值须与指标同为加分或扣分，且不能为 0", field="points")
+        revision_points = points
+    check_cap(account=account, indicator=indicator, day=occurred_on, points=revision_points)
     revision = indicator.revisions.order_by("-number").first()
     if revision is None:
         raise DomainError(f"“{indicator.name}”没有有效版本", field="indicator")
@@ -224,7 +232,7 @@ def proposal_create(
         indicator=indicator,
         indicator_revision=revision,
         resident=resident,
-        points=revision.points,
+        points=revision.points if points is None else points,
         occurred_on=occurred_on,
         description=description,
         case=case,
@@ -328,6 +336,28 @@ def proposal_approve(
     if days == 0:
         proposal_book(proposal=proposal)
     return proposal
+
+
+@transaction.atomic
+def proposal_fast_book(
+    *, actor: Actor | None, proposal: Proposal, decided_by_id: int | None, note: str
+) -> Proposal:
+    """Approve and book at once, without a notice period: for sources whose publisher's own
+    decision stands for the approval (a micro-task on the fast path). The proposal still
+    passes through the state machine, so its events and compare-and-set are the usual ones."""
+    now = clock.now()
+    _transition(
+        proposal,
+        action="approve",
+        actor=actor,
+        note=note,
+        skip_permission=True,
+        decided_by_id=decided_by_id,
+        decided_at=now,
+        decision_note=note[:300],
+        notice_until=now,
+    )
+    return proposal_book(proposal=proposal, actor=actor)
 
 
 @transaction.atomic

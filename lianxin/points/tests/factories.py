@@ -88,3 +88,64 @@ def booked(world: Any, account: Account, **kw: Any) -> Proposal:
         proposals.proposals_book_due()
     p.refresh_from_db()
     return p
+
+
+# --- the points store and micro-tasks ---------------------------------------------------------
+
+
+def store_item(
+    world: Any, *, price: int = 10, stock: int = 5, name: str = "大米（5斤）", limit: int = 0
+) -> Any:
+    """A store in the world's village with one item on the shelf."""
+    from lianxin.points.services import store as store_services
+
+    actor = world.actor("village_staff")
+    shop = store_services.store_create(
+        actor=actor,
+        unit=world.village,
+        name="迎秀社区积分超市",
+        address="社区党群服务中心一楼",
+        hours="周一至周五 9:00–17:00",
+    )
+    return store_services.item_create(
+        actor=actor, store=shop, name=name, price=price, stock=stock, per_household_limit=limit
+    )
+
+
+def micro_task(
+    world: Any,
+    *,
+    unit: Any = None,
+    slots: int = 3,
+    points: int = 2,
+    fast_path: bool = False,
+    by: str = "village_secretary",
+    hours: int = 48,
+    title: str = "反诈宣传单入户发放",
+) -> Any:
+    """An open micro-task (default: the village, the micro_task indicator)."""
+    from lianxin.points.services import tasks as task_services
+
+    unit = unit or world.village
+    indicators = task_services.task_indicators(unit.path)
+    return task_services.task_create(
+        actor=world.actor(by),
+        unit=unit,
+        title=title,
+        description="把反诈骗宣传单送到本楼每户，并提醒老人不要轻信陌生电话",
+        place="迎秀小区1号楼",
+        indicator=task_services.default_indicator(indicators),
+        points=points,
+        slots=slots,
+        deadline=clock.now() + dt.timedelta(hours=hours),
+        fast_path=fast_path,
+    )
+
+
+def phone_sign_in(client: Any, resident: Any) -> None:
+    """Open the phone session of `resident` (as the one-time code would)."""
+    from lianxin.points.services.residents import SESSION_KEY
+
+    session = client.session
+    session[SESSION_KEY] = resident.phone_digest
+    session.save()

@@ -37,7 +37,9 @@ def test_batch_for_a_building_books_each_household(world, django_assert_max_num_
     with clock.travel(p.notice_until + dt.timedelta(minutes=1)):
         assert proposals.proposals_book_due() == 12
     assert PointEntry.objects.count() == 12
-    assert {a.balance for a in type(accounts[0]).objects.filter(pk__in=[a.pk for a in accounts])} == {5}
+    assert {
+        a.balance for a in type(accounts[0]).objects.filter(pk__in=[a.pk for a in accounts])
+    } == {5}
 
 
 def test_batch_refuses_out_of_scope_and_capped_by_name(world) -> None:  # noqa: ANN001
@@ -84,6 +86,9 @@ def test_batch_cannot_be_approved_by_its_proposer(world) -> None:  # noqa: ANN00
         batches.proposal_batch_decide(
             actor=world.actor("village_staff"), batch=result.batch, approve=False
         )
-    assert batches.proposal_batch_decide(
-        actor=world.actor("village_staff"), batch=result.batch, approve=False, note="照片不清楚"
-    ) == 1
+    assert (
+        batches.proposal_batch_decide(
+            actor=world.actor("village_staff"), batch=result.batch, approve=False, note="照片不清楚"
+        )
+        == 1
+    )
