@@ -87,7 +87,6 @@ DESCRIPTIONS: dict[str, tuple[str, ...]] = {
     "visit": ("入户走访联系户，了解老人身体状况。",),
     "policy": ("向联系户宣传医保缴费政策。",),
     "consult": ("组织联系户参加议事会。",),
-    "volunteer": ("带领联系户清理楼道杂物。",),
     "mediate": ("调解联系户邻里漏水纠纷，双方满意。",),
     "meetings": ("参加本月主题党日活动。",),
     "dues": ("",),
@@ -357,7 +356,10 @@ def build_proposals(
                 first = dt.date(today.year, month, 1)
                 last = min(today, (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(1))
                 plan: list[tuple[Account, str]] = [
-                    (opened.households[rng.choice(households).pk], _weighted(rng, HOUSEHOLD_WEIGHTS))
+                    (
+                        opened.households[rng.choice(households).pk],
+                        _weighted(rng, HOUSEHOLD_WEIGHTS),
+                    )
                     for _ in range(14)
                 ] + [(rng.choice(members), _weighted(rng, MEMBER_WEIGHTS)) for _ in range(5)]
                 for account, code in plan:
@@ -369,10 +371,8 @@ def build_proposals(
                     )
                     if p is None:
                         continue
-                    decide = calendar.add_working_minutes(
-                        p.created_at, rng.randint(60, 3 * 7 * 60)
-                    )
-                    if (today - day).days < 14:
+                    decide = calendar.add_working_minutes(p.created_at, rng.randint(60, 3 * 7 * 60))
+                    if (today - day).days < 8:
                         recent.append((p, community))
                         continue
                     if rng.random() < 0.04:
@@ -408,26 +408,37 @@ def _settle_recent(
             continue
         if roll < 0.3:
             continue  # pending: the secretary has not decided yet
-        decide = calendar.add_working_minutes(p.created_at, rng.randint(60, 6 * 7 * 60))
+        if roll < 0.75:
+            # Approved in the last three days: on the notice board now.
+            lag = dt.timedelta(hours=rng.uniform(2, 66))
+            decide = max(p.created_at + dt.timedelta(hours=1), now - lag)
+        else:
+            decide = calendar.add_working_minutes(p.created_at, rng.randint(60, 7 * 60))
         if not proposer.approve(p, community.secretary, decide):
             continue
         assert p.notice_until is not None
-        if p.notice_until > now and objections < 6 and rng.random() < 0.5:
-            with clock.travel(min(now, decide + dt.timedelta(hours=rng.randint(2, 30)))):
+        if p.notice_until <= now:
+            proposer.book(p)
+            continue
+        if objections < 8 and rng.random() < 0.4:
+            filed = min(
+                now - dt.timedelta(minutes=30), decide + dt.timedelta(hours=rng.randint(2, 30))
+            )
+            with clock.travel(filed):
                 svc.objection_file(proposal=p, text=OBJECTIONS[objections % len(OBJECTIONS)])
             objections += 1
             if objections % 3 == 0:
                 # One objection already answered: upheld, the proposal refused.
                 objection = p.objections.get()
-                with clock.travel(min(now, clock.now() + dt.timedelta(hours=3))):
+                with clock.travel(
+                    min(now - dt.timedelta(minutes=5), filed + dt.timedelta(hours=3))
+                ):
                     svc.objection_resolve(
                         actor=community.staff,
                         objection=objection,
                         upheld=True,
                         resolution="经入户核实，情况不符，不予加分",
                     )
-            continue
-        proposer.book(p)
 
 
 # The monthly evaluation rounds of 迎秀 (按楼栋批量评比): household and member indicators.
@@ -463,7 +474,8 @@ def monthly_evaluations(
                 households = [opened.households[h.pk] for h in building.households]
                 code = HOUSEHOLD_ROUNDS[(month + building.unit.pk) % len(HOUSEHOLD_ROUNDS)]
                 picked = [
-                    a for a in households
+                    a
+                    for a in households
                     if rng.random() < diligence.setdefault(a.pk, rng.uniform(0.15, 0.98))
                 ]
                 rounds.append((code, picked))
@@ -526,6 +538,207 @@ def _evaluate(
     return count
 
 
+STORE_ITEMS = (
+    ("东北大米 5kg", "新米，每户每月限兑2袋", 50, 120, 2),
+    ("花生油 1.8L", "", 40, 60, 1),
+    ("洗衣液 2kg", "", 20, 100, 0),
+    ("纯棉毛巾", "", 10, 200, 0),
+    ("鸡蛋 30枚", "", 30, 80, 1),
+    ("理发券（老刘理发角）", "商户捐赠，凭券理发一次", 15, 40, 1),
+)
+TASKS = (
+    ("防诈骗宣传页入户发放", "向本楼栋住户发放反诈宣传页并讲解", "迎秀小区", 3, 12),
+    ("清理楼道小广告", "清理本楼道墙面、门禁上的小广告", "迎秀小区各楼栋", 2, 10),
+    ("陪伴独居老人聊天一次", "上门陪伴独居老人一小时，了解需求", "迎秀社区", 3, 6),
+    ("垃圾分类督导（晚间）", "19:00–20:00 在分类投放点督导", "迎秀花园投放点", 2, 8),
+    ("冬季消防安全巡查", "检查楼道杂物、消防通道", "迎秀小区", 3, 6),
+)
+
+
+def build_store(
+    rng: random.Random, today: dt.date, community: Community, users: dict[str, User]
+) -> dict[str, int]:
+    """迎秀's store with stock, and redemptions over the last months by households with
+    points: most picked up, a few cancelled (refunded in the ledger), recent ones waiting."""
+    from lianxin.points.models import Redemption, StoreItem
+    from lianxin.points.services import store as shop
+
+    counter = Actor.for_user(users["weizhuli"])
+    now = timezone.make_aware(dt.datetime.combine(today, dt.time(0)))
+    opened_at = _at(rng, dt.date(today.year, 1, 15))
+    with clock.travel(opened_at):
+        st = shop.store_create(
+            actor=community.staff,
+            unit=community.unit,
+            name=f"{community.unit.display_name}积分超市",
+            address="党群服务中心一楼",
+            hours="周二、周五 9:00–11:30",
+        )
+        items = [
+            shop.item_create(
+                actor=community.staff,
+                store=st,
+                name=n,
+                description=d,
+                price=p,
+                stock=q,
+                per_household_limit=lim,
+                sort_order=i,
+            )
+            for i, (n, d, p, q, lim) in enumerate(STORE_ITEMS)
+        ]
+    rich = list(
+        Account.objects.filter(
+            kind=SubjectKind.HOUSEHOLD, village=community.unit, balance__gte=10
+        ).order_by("-balance", "id")[:160]
+    )
+    rng.shuffle(rich)
+    placed = cancelled = picked = 0
+    for account in rich[:110]:
+        account.refresh_from_db()
+        affordable = [i for i in items if i.price <= account.balance]
+        if not affordable:
+            continue
+        item = rng.choice(affordable)
+        day = today - dt.timedelta(days=rng.randint(1, 75))
+        at = _at(rng, day)
+        if at >= now:
+            continue
+        resident = Resident.objects.filter(household_id=account.household_id).first()
+        channel = rng.choice((Redemption.Channel.COUNTER, Redemption.Channel.PHONE))
+        try:
+            with clock.travel(at):
+                order = shop.redeem(
+                    account=account,
+                    item=StoreItem.objects.get(pk=item.pk),
+                    quantity=1,
+                    resident=resident,
+                    channel=channel,
+                    actor=counter if channel == Redemption.Channel.COUNTER else None,
+                )
+        except DomainError:
+            continue
+        placed += 1
+        Redemption.objects.filter(pk=order.pk).update(created_at=at, updated_at=at)
+        roll = rng.random()
+        later = calendar.add_working_minutes(at, rng.randint(30, 5 * 7 * 60))
+        if later >= now or roll < 0.08:
+            continue  # still waiting for pickup
+        with clock.travel(later):
+            if roll < 0.16:
+                shop.redemption_cancel(redemption=order, reason="居民改换其他商品", actor=counter)
+                cancelled += 1
+            else:
+                shop.redemption_pickup(actor=counter, redemption=order)
+                picked += 1
+    return {
+        "points_redemptions": placed,
+        "points_redemptions_cancelled": cancelled,
+        "points_redemptions_picked_up": picked,
+    }
+
+
+def build_tasks(rng: random.Random, today: dt.date, community: Community) -> dict[str, int]:
+    """Micro-tasks of 迎秀 (seed 004's 任务卡): published over the last weeks, claimed from
+    phones and at the station, most completed and confirmed, one still open for claims."""
+    from lianxin.points.models import MicroTask, TaskClaim
+    from lianxin.points.services import tasks as svc_tasks
+
+    now = timezone.make_aware(dt.datetime.combine(today, dt.time(0)))
+    grid = community.grids[0]
+    indicator = Indicator.objects.get(
+        catalog__scheme__code="household",
+        catalog__year=today.year,
+        catalog__unit=None,
+        code="micro_task",
+    )
+    residents = list(
+        Resident.objects.filter(
+            household__unit__in=[b.unit for b in grid.buildings],
+            is_active=True,
+            birth_date__lte=dt.date(today.year - 18, 1, 1),
+        ).select_related("household__unit")[:400]
+    )
+    claims = completed = 0
+    for n, (title, desc, place, points, slots) in enumerate(TASKS):
+        start = today - dt.timedelta(days=6 + 9 * (len(TASKS) - n))
+        at = _at(rng, start)
+        open_task = n == len(TASKS) - 1
+        deadline = now + dt.timedelta(days=10) if open_task else at + dt.timedelta(days=7)
+        with clock.travel(at):
+            task = svc_tasks.task_create(
+                actor=community.staff,
+                unit=community.unit,
+                title=title,
+                description=desc,
+                indicator=indicator,
+                points=points,
+                slots=slots,
+                deadline=deadline,
+                place=place,
+                fast_path=n % 2 == 0,
+            )
+        MicroTask.objects.filter(pk=task.pk).update(created_at=at, updated_at=at)
+        takers = rng.sample(residents, k=min(len(residents), slots - (3 if open_task else 0)))
+        for k, resident in enumerate(takers):
+            claimed_at = at + dt.timedelta(hours=2 + 5 * k)
+            if claimed_at >= now:
+                break
+            channel = TaskClaim.Channel.STATION if k % 3 == 0 else TaskClaim.Channel.PHONE
+            try:
+                with clock.travel(claimed_at):
+                    claim = svc_tasks.task_claim(
+                        task=task,
+                        resident=resident,
+                        channel=channel,
+                        actor=community.staff if channel == TaskClaim.Channel.STATION else None,
+                    )
+            except DomainError:
+                continue
+            claims += 1
+            done_at = calendar.add_working_minutes(claimed_at, rng.randint(4 * 60, 3 * 7 * 60))
+            if open_task or done_at >= now or rng.random() < 0.1:
+                continue
+            with clock.travel(done_at):
+                try:
+                    svc_tasks.claim_confirm(
+                        actor=community.staff, claim=claim, evidence="已按要求完成，现场核实。"
+                    )
+                except DomainError:
+                    continue
+            completed += 1
+    return {"points_task_claims": claims, "points_tasks_completed": completed}
+
+
+def build_talks_and_ratings(
+    rng: random.Random, today: dt.date, community: Community
+) -> dict[str, int]:
+    """Reminder talks with some of 迎秀's low scorers, and this year's 三类户 ratings of
+    迎秀 computed and published (the plaques print from them)."""
+    from lianxin.points.services import ratings, talks
+
+    talked = 0
+    with clock.travel(_at(rng, today - dt.timedelta(days=3))):
+        low = list(talks.low_scorers(community.secretary, year=today.year)[:12])
+        for member in low[: max(1, len(low) // 2)]:
+            talks.talk_record(
+                actor=community.secretary,
+                member=member,
+                talked_on=today - dt.timedelta(days=3),
+                summary="肯定了联户工作，指出参加组织生活不够经常，约定每月至少走访联系户两次。",
+            )
+            talked += 1
+    with clock.travel(_at(rng, today - dt.timedelta(days=2))):
+        summary = ratings.ratings_compute(
+            actor=community.secretary, village=community.unit, year=today.year
+        )
+        published = ratings.ratings_publish(
+            actor=community.secretary, village=community.unit, year=today.year
+        )
+    del summary
+    return {"points_talks": talked, "points_ratings_published": published}
+
+
 def reverse_some(rng: random.Random, communities: list[Community], count: int = 3) -> int:
     """A few booked proposals reversed (冲正) with a reason, as a correction would be."""
     done = 0
@@ -575,4 +788,12 @@ def build_points(
     summary.counts["points_reversed"] = reverse_some(rng, communities)
     merchants = open_merchants(communities[0])
     summary.counts["points_merchants"] = len(merchants)
+    summary.counts.update(build_store(rng, today, communities[0], users))
+    summary.counts.update(build_tasks(rng, today, communities[0]))
+    summary.counts.update(build_talks_and_ratings(rng, today, communities[0]))
+    # The boards read the standings cache: fill it as the nightly job would.
+    from lianxin.points.services.standings import standings_recompute
+
+    for period in (f"{today.year}", f"{today:%Y-%m}"):
+        standings_recompute(period=period)
     return summary
