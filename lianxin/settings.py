@@ -214,6 +214,12 @@ LOGGING = {
 
 # Where the Chinese font for PDFs is looked for; see lianxin/core/pdf.py.
 LIANXIN_PDF_FONT = env_str("LIANXIN_PDF_FONT", "")
+# The points ledger's hash-chain key (docs/points-ledger.md): empty = derived from the data
+# key. Retired keys, comma-separated, still verify entries signed before a rotation.
+LIANXIN_LEDGER_KEY = env_str("LIANXIN_LEDGER_KEY", "")
+LIANXIN_LEDGER_OLD_KEYS = [
+    k.strip() for k in env_str("LIANXIN_LEDGER_OLD_KEYS", "").split(",") if k.strip()
+]
 # Residents' phone login shows the one-time code on the page (the demo has no SMS gateway).
 LIANXIN_SHOW_LOGIN_CODES = env_bool("LIANXIN_SHOW_LOGIN_CODES", LIANXIN_ENV == "demo")
 LIANXIN_PUBLIC_BASE_URL = env_str("LIANXIN_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
