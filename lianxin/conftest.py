@@ -24,3 +24,15 @@ def world(db):  # noqa: ANN001, ANN201
     from lianxin.core.testing import build_world
 
     return build_world()
+
+
+@pytest.fixture
+def restore_migration_data(django_db_blocker):  # noqa: ANN001, ANN201
+    """For transactional tests (real commits seen by other connections): requested before
+    `transactional_db`, it tears down after the flush and puts the data migrations' rows
+    back (`serialized_rollback` cannot: it re-saves rows the append-only triggers refuse)."""
+    yield
+    from lianxin.core.testing import rerun_data_migrations
+
+    with django_db_blocker.unblock():
+        rerun_data_migrations()

@@ -161,3 +161,23 @@ def build_world() -> World:
         "nobody": make_user("nobody"),
     }
     return w
+
+
+def rerun_data_migrations() -> None:
+    """Apply the data migrations again (default schemes and catalogs, case categories,
+    holidays, tags: the RunPython operations with a no-op reverse). A transactional test
+    ends by emptying every table, these rows too; the `restore_migration_data` fixture puts
+    them back for the tests that follow."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.db.migrations.operations.special import RunPython
+
+    executor = MigrationExecutor(connection)
+    loader = executor.loader
+    plan = executor.migration_plan(loader.graph.leaf_nodes(), clean_start=True)
+    for migration, _backwards in plan:
+        for op in migration.operations:
+            if isinstance(op, RunPython) and op.reverse_code is RunPython.noop:
+                state = loader.project_state((migration.app_label, migration.name), at_end=False)
+                with connection.schema_editor() as editor:
+                    op.code(state.apps, editor)

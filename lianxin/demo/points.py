@@ -398,10 +398,10 @@ def _settle_recent(
     objections = 0
     for n, (p, community) in enumerate(recent):
         roll = rng.random()
-        if n == 0:
+        if n == 0 and p.proposed_by is not None:
             with clock.travel(p.created_at + dt.timedelta(hours=2)):
                 svc.proposal_withdraw(
-                    actor=Actor.for_user(User.objects.get(pk=p.proposed_by_id)),
+                    actor=Actor.for_user(p.proposed_by),
                     proposal=p,
                     note="户号选错，重新申报",
                 )

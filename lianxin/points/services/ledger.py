@@ -23,7 +23,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -52,10 +51,8 @@ def _key(secret: str) -> bytes:
 
 
 def _setting(name: str) -> Any:
-    # Read from settings when the project defines it there, else straight from the
-    # environment (same name), so the variable works before settings.py mentions it.
-    value = getattr(settings, name, None)
-    return os.environ.get(name, "") if value is None else value
+    # settings.py reads both from the environment (LIANXIN_LEDGER_KEY, ..._OLD_KEYS).
+    return getattr(settings, name, "")
 
 
 def ledger_keys() -> tuple[bytes, ...]:

@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 
 from lianxin import cli
+from lianxin.audit.guard import audit_maintenance
 from lianxin.audit.models import AuditEvent
 from lianxin.core import clock
 from lianxin.points import commands, tasks
@@ -146,7 +147,7 @@ def test_book_due_task(world, account) -> None:  # noqa: ANN001
 def test_verify_task_records_the_count_and_logs_an_error_when_broken(account, caplog) -> None:  # noqa: ANN001
     f.credit(account, 5)
     assert tasks.points_ledger_verify_task.call_local() == 0
-    with connection.cursor() as cursor:
+    with audit_maintenance(), connection.cursor() as cursor:
         cursor.execute(
             "UPDATE points_pointentry SET reason = '改' WHERE account_id = %s", [account.pk]
         )

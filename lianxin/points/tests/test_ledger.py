@@ -264,17 +264,6 @@ def test_rotated_key_verifies_old_entries_with_the_old_key(settings, account) ->
     assert {p.kind for p in ledger.ledger_verify().problems} == {"altered"}
 
 
-def test_old_keys_as_a_comma_separated_environment_value(settings, monkeypatch, account) -> None:  # noqa: ANN001
-    settings.LIANXIN_LEDGER_KEY = OLD
-    f.credit(account, 3)
-    del settings.LIANXIN_LEDGER_KEY
-    monkeypatch.setenv("LIANXIN_LEDGER_KEY", NEW)
-    monkeypatch.setenv("LIANXIN_LEDGER_OLD_KEYS", f"other-retired-key, {OLD}")
-    assert ledger.ledger_keys()[0] == ledger._key(NEW)
-    assert len(ledger.ledger_keys()) == 3
-    assert ledger.ledger_verify().ok
-
-
 def test_entry_signed_with_a_retired_key_after_rotation_is_reported(settings, account) -> None:  # noqa: ANN001
     settings.LIANXIN_LEDGER_KEY = OLD
     f.credit(account, 3)

@@ -28,34 +28,6 @@ KEY = "auto:case_closed:concurrent"
 TIMEOUT = 20
 
 
-def _rerun_data_migrations() -> None:
-    """Apply the data migrations again (the RunPython operations with a no-op reverse:
-    default schemes and catalogs, categories, holidays...)."""
-    from django.db.migrations.executor import MigrationExecutor
-    from django.db.migrations.operations.special import RunPython
-
-    executor = MigrationExecutor(connection)
-    loader = executor.loader
-    plan = executor.migration_plan(loader.graph.leaf_nodes(), clean_start=True)
-    for migration, _backwards in plan:
-        for op in migration.operations:
-            if isinstance(op, RunPython) and op.reverse_code is RunPython.noop:
-                state = loader.project_state((migration.app_label, migration.name), at_end=False)
-                with connection.schema_editor() as editor:
-                    op.code(state.apps, editor)
-
-
-@pytest.fixture
-def _restore(django_db_blocker):  # noqa: ANN001, ANN202
-    """Real commits seen by other connections need a transactional test, which ends by
-    emptying every table, the data migrations' rows too. Requested before
-    `transactional_db`, this tears down after the flush and puts those rows back for the
-    tests that follow (the same approach as test_store_concurrency.py)."""
-    yield
-    with django_db_blocker.unblock():
-        _rerun_data_migrations()
-
-
 def _append(account_id: int) -> PointEntry:
     return ledger.entry_append(
         account=Account.objects.get(pk=account_id),
@@ -95,7 +67,7 @@ def _wait_for_lock_waiter() -> None:
 
 @pytest.mark.parametrize("same_account", [True, False], ids=["same-account", "other-account"])
 def test_concurrent_appends_with_one_source_pay_once(
-    _restore, transactional_db, world, same_account: bool
+    restore_migration_data, transactional_db, world, same_account: bool
 ) -> None:  # noqa: ANN001
     first_acc = f.household_account(world.building, head_name="张建国")
     second_acc = (
@@ -139,7 +111,9 @@ def test_concurrent_appends_with_one_source_pay_once(
     assert ledger.ledger_verify().ok
 
 
-def test_many_simultaneous_appends_keep_the_chain(_restore, transactional_db, world) -> None:  # noqa: ANN001
+def test_many_simultaneous_appends_keep_the_chain(
+    restore_migration_data, transactional_db, world
+) -> None:  # noqa: ANN001
     """Eight threads append to one account at once, two of them with the same source: the
     row lock makes seq 1..7 one unbroken chain with the right balance."""
     account = f.household_account(world.building)

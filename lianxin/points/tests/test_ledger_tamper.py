@@ -15,6 +15,7 @@ import pytest
 from django.db import connection
 
 from lianxin import cli
+from lianxin.audit.guard import audit_maintenance
 from lianxin.points.models import Account, PointEntry
 from lianxin.points.services import ledger
 from lianxin.points.tests import factories as f
@@ -47,7 +48,9 @@ def books(world) -> Ledger:  # noqa: ANN001
 
 
 def sql(statement: str, params: list[object] | None = None) -> None:
-    with connection.cursor() as cursor:
+    """Run SQL as a database superuser would: with the append-only triggers opened first
+    (audit_maintenance), which is what the hash chain is there to catch."""
+    with audit_maintenance(), connection.cursor() as cursor:
         cursor.execute(statement, params or [])
 
 

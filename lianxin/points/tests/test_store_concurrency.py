@@ -26,34 +26,6 @@ pytestmark = pytest.mark.skipif(
 WORKERS = 50
 
 
-def _rerun_data_migrations() -> None:
-    """Apply the data migrations again (default schemes and catalogs, case categories,
-    holidays, tags: the RunPython operations with a no-op reverse)."""
-    from django.db.migrations.executor import MigrationExecutor
-    from django.db.migrations.operations.special import RunPython
-
-    executor = MigrationExecutor(connection)
-    loader = executor.loader
-    plan = executor.migration_plan(loader.graph.leaf_nodes(), clean_start=True)
-    for migration, _backwards in plan:
-        for op in migration.operations:
-            if isinstance(op, RunPython) and op.reverse_code is RunPython.noop:
-                state = loader.project_state((migration.app_label, migration.name), at_end=False)
-                with connection.schema_editor() as editor:
-                    op.code(state.apps, editor)
-
-
-@pytest.fixture
-def _restore_migration_data(django_db_blocker):  # noqa: ANN001, ANN202
-    """Real commits from many connections need a transactional test, which ends by emptying
-    every table — the data migrations' rows too. Requested before the database fixture, this
-    one tears down after that flush and puts those rows back for the tests that follow.
-    (`serialized_rollback` cannot: it re-saves rows the append-only triggers refuse.)"""
-    yield
-    with django_db_blocker.unblock():
-        _rerun_data_migrations()
-
-
 def _race(world, account: Account, item: StoreItem) -> Counter[str]:  # noqa: ANN001
     """WORKERS threads redeem one unit each at the same moment; returns outcome counts."""
     barrier = threading.Barrier(WORKERS)
@@ -103,7 +75,7 @@ def _spent(account: Account) -> int:
 
 
 def test_fifty_simultaneous_redemptions_never_overspend(
-    _restore_migration_data,
+    restore_migration_data,
     transactional_db,
     world,  # noqa: ANN001
 ) -> None:
