@@ -360,8 +360,8 @@ def build_proposals(
                         opened.households[rng.choice(households).pk],
                         _weighted(rng, HOUSEHOLD_WEIGHTS),
                     )
-                    for _ in range(14)
-                ] + [(rng.choice(members), _weighted(rng, MEMBER_WEIGHTS)) for _ in range(5)]
+                    for _ in range(10)
+                ] + [(rng.choice(members), _weighted(rng, MEMBER_WEIGHTS)) for _ in range(4)]
                 for account, code in plan:
                     day = first + dt.timedelta(days=rng.randint(0, (last - first).days))
                     hid = account.household_id
@@ -479,11 +479,13 @@ def monthly_evaluations(
                     if rng.random() < diligence.setdefault(a.pk, rng.uniform(0.15, 0.98))
                 ]
                 rounds.append((code, picked))
-                members = member_of_building.get(building.unit.pk, [])
-                for m_code in MEMBER_ROUNDS:
-                    rounds.append((m_code, [a for a in members if rng.random() < 0.85]))
                 for code, accounts in rounds:
                     booked += _evaluate(rng, now, worker, community, code, accounts, day, batches)
+            # The branch records dues and meetings once a month for all its members.
+            members = [a for b in grid.buildings for a in member_of_building.get(b.unit.pk, [])]
+            for m_code in MEMBER_ROUNDS:
+                present = [a for a in members if rng.random() < 0.85]
+                booked += _evaluate(rng, now, worker, community, m_code, present, day, batches)
     return booked
 
 
@@ -525,17 +527,16 @@ def _evaluate(
         batches.proposal_batch_decide(
             actor=community.secretary, batch=result.batch, approve=True, note="评比结果属实"
         )
-    count = 0
-    for p in Proposal.objects.filter(batch=result.batch).select_related(
-        "account__scheme", "indicator_revision"
-    ):
-        assert p.notice_until is not None
-        if p.notice_until >= now:
-            continue
-        with clock.travel(p.notice_until + dt.timedelta(minutes=5)):
-            svc.proposal_book(proposal=p)
-        count += 1
-    return count
+    batch = list(
+        Proposal.objects.filter(batch=result.batch).select_related(
+            "account__scheme", "indicator_revision"
+        )
+    )
+    due = max(p.notice_until for p in batch if p.notice_until is not None)
+    if due >= now:
+        return 0  # still on the notice board
+    with clock.travel(due + dt.timedelta(minutes=5)):
+        return svc.proposals_book_many(batch)
 
 
 STORE_ITEMS = (

@@ -38,7 +38,7 @@ from lianxin.points.models import (
 )
 from lianxin.points.services import proposals as single
 from lianxin.points.services.awards import AWARD_KINDS
-from lianxin.points.services.config import catalog_for
+from lianxin.points.services.config import catalog_id_for
 
 MAX_BATCH = 500
 
@@ -134,8 +134,9 @@ def proposal_batch_create(
             result.refused.append((account.label, "不在该指标的积分体系中"))
             continue
         if path not in catalogs:
-            found = catalog_for(scheme=account.scheme, path=path, year=occurred_on.year)
-            catalogs[path] = found.pk if found else None
+            catalogs[path] = catalog_id_for(
+                scheme=account.scheme, path=path, year=occurred_on.year
+            )
         if catalogs[path] != indicator.catalog_id:
             result.refused.append((account.label, "该指标不适用于其所在单元"))
             continue

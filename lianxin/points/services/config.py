@@ -56,15 +56,34 @@ def scheme_get(code: str) -> Scheme:
     raise DomainError(f"没有代码为“{code}”的积分体系", field="scheme")
 
 
+def _load_catalogs() -> list[tuple[int, int, str, int]]:
+    return [
+        (c.scheme_id, c.year, c.unit.path if c.unit is not None else "", c.pk)
+        for c in Catalog.objects.filter(is_active=True).select_related("unit")
+    ]
+
+
+# Read on every proposal; a handful of rows per year.
+_catalogs = TableSnapshot("points.Catalog", _load_catalogs)
+
+
 def catalog_for(*, scheme: Scheme, path: str, year: int) -> Catalog | None:
     """The catalog that applies at `path` in `year`: the deepest unit's own catalog above
     the path, else the default (no unit) one."""
-    best: Catalog | None = None
-    best_depth = -1
-    for catalog in Catalog.objects.filter(scheme=scheme, year=year, is_active=True).select_related(
-        "unit"
-    ):
-        unit_path = catalog.unit.path if catalog.unit is not None else ""
+    best, best_depth = None, -1
+    for scheme_id, catalog_year, unit_path, pk in _catalogs.get():
+        if scheme_id != scheme.pk or catalog_year != year:
+            continue
         if path.startswith(unit_path) and len(unit_path) > best_depth:
-            best, best_depth = catalog, len(unit_path)
+            best, best_depth = pk, len(unit_path)
+    return Catalog.objects.get(pk=best) if best is not None else None
+
+
+def catalog_id_for(*, scheme: Scheme, path: str, year: int) -> int | None:
+    """`catalog_for`'s answer as an id, without a query."""
+    best, best_depth = None, -1
+    for scheme_id, catalog_year, unit_path, pk in _catalogs.get():
+        if scheme_id == scheme.pk and catalog_year == year and path.startswith(unit_path):
+            if len(unit_path) > best_depth:
+                best, best_depth = pk, len(unit_path)
     return best

@@ -46,7 +46,7 @@ from lianxin.points.services.accounts import (
     account_for_member,
     account_for_unit,
 )
-from lianxin.points.services.config import catalog_for, points_settings
+from lianxin.points.services.config import catalog_id_for, points_settings
 from lianxin.territory.models import Unit
 
 MAX_PHOTOS = 9
@@ -114,10 +114,10 @@ def check_cap(*, account: Account, indicator: Indicator, day: dt.date, points: i
 
 def check_indicator(*, account: Account, indicator: Indicator, day: dt.date) -> None:
     """The indicator belongs to the catalog that applies to the subject in that year."""
-    catalog = catalog_for(scheme=account.scheme, path=account.unit.path, year=day.year)
-    if catalog is None:
+    catalog_id = catalog_id_for(scheme=account.scheme, path=account.unit.path, year=day.year)
+    if catalog_id is None:
         raise DomainError(f"{day.year} 年没有适用的积分指标目录", field="occurred_on")
-    if indicator.catalog_id != catalog.pk or not indicator.is_active:
+    if indicator.catalog_id != catalog_id or not indicator.is_active:
         raise DomainError(
             f"“{indicator.name}”不在 {day.year} 年适用于该对象的指标目录中", field="indicator"
         )
@@ -519,15 +519,100 @@ def proposal_book(*, proposal: Proposal, actor: Actor | None = None) -> Proposal
     )
 
 
+BOOK_CHUNK = 200
+
+
+@transaction.atomic
+def proposals_book_many(proposals: Sequence[Proposal]) -> int:
+    """Book approved proposals whose notice is over, as one set: the entries through
+    `ledger.entries_append_many`, the statuses with one compare-and-set check and one bulk
+    update, one BOOK event each. All or nothing; returns how many were booked. Proposals
+    with an open objection are left for later."""
+    ready = [p for p in proposals if p.status == Status.IN_NOTICE]
+    if not ready:
+        return 0
+    held = set(
+        Objection.objects.filter(
+            proposal__in=[p.pk for p in ready], status=Objection.Status.OPEN
+        ).values_list("proposal_id", flat=True)
+    )
+    ready = [p for p in ready if p.pk not in held]
+    if not ready:
+        return 0
+    ids = [p.pk for p in ready]
+    # Compare-and-set for the set: each still in notice at the version we read.
+    current = dict(
+        Proposal.objects.select_for_update()
+        .filter(pk__in=ids, status=Status.IN_NOTICE)
+        .values_list("pk", "version")
+    )
+    if any(current.get(p.pk) != p.version for p in ready):
+        raise Conflict("有申报刚刚有变化，请重新入账")
+    entries = ledger.entries_append_many(
+        [
+            ledger.NewEntry(
+                account_id=p.account_id,
+                kind=EntryKind.EARN if p.points > 0 else EntryKind.DEDUCT,
+                amount=p.points,
+                occurred_on=p.occurred_on,
+                reason=p.indicator_revision.name,
+                source_key=p.source_key or f"proposal:{p.public_id}",
+                booked_by_id=p.decided_by_id,
+                indicator_revision_id=p.indicator_revision_id,
+                resident_id=p.resident_id,
+            )
+            for p in ready
+        ]
+    )
+    now = clock.now()
+    for p, entry in zip(ready, entries, strict=True):
+        p.entry, p.booked_at, p.status = entry, entry.booked_at, Status.BOOKED
+        p.version += 1
+        p.updated_at = now
+    Proposal.objects.bulk_update(
+        ready, ["entry", "booked_at", "status", "version", "updated_at"], batch_size=500
+    )
+    ProposalEvent.objects.bulk_create(
+        ProposalEvent(
+            proposal=p, action=ProposalEvent.Action.BOOK, actor_label=SYSTEM_LABEL, at=now
+        )
+        for p in ready
+    )
+    return len(ready)
+
+
 def proposals_book_due(*, now: dt.datetime | None = None) -> int:
-    """Book every proposal whose notice ended without an open objection (the periodic job);
-    each in its own transaction so one failure does not hold back the others."""
+    """Book every proposal whose notice ended without an open objection (the periodic job):
+    in sets of `BOOK_CHUNK`, each its own transaction; a set that fails (someone acted on
+    one of its proposals meanwhile) is booked one by one, so one failure holds back none of
+    the others."""
     now = now or clock.now()
-    due = Proposal.objects.filter(status=Status.IN_NOTICE, notice_until__lte=now).exclude(
-        Q(objections__status=Objection.Status.OPEN)
+    due = (
+        Proposal.objects.filter(status=Status.IN_NOTICE, notice_until__lte=now)
+        .exclude(Q(objections__status=Objection.Status.OPEN))
+        .select_related("account__scheme", "indicator_revision")
+        .order_by("notice_until", "id")
     )
     booked = 0
-    for proposal in due.select_related("account__scheme", "indicator_revision").iterator():
+    chunk: list[Proposal] = []
+    for proposal in due.iterator(chunk_size=BOOK_CHUNK):
+        chunk.append(proposal)
+        if len(chunk) == BOOK_CHUNK:
+            booked += _book_chunk(chunk)
+            chunk = []
+    return booked + _book_chunk(chunk)
+
+
+def _book_chunk(chunk: list[Proposal]) -> int:
+    if not chunk:
+        return 0
+    try:
+        return proposals_book_many(chunk)
+    except (Conflict, DomainError):
+        pass
+    booked = 0
+    for proposal in chunk:
+        proposal.refresh_from_db()
         try:
             proposal_book(proposal=proposal)
         except (Conflict, DomainError):

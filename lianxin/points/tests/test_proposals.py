@@ -112,3 +112,30 @@ def test_stale_version_conflicts(world, account) -> None:  # noqa: ANN001
         proposals.proposal_approve(
             actor=world.actor("village_secretary"), proposal=p2, expected_version=stale
         )
+
+
+def test_book_due_books_sets_and_holds_objected(world, django_assert_max_num_queries) -> None:  # noqa: ANN001
+    approved = [
+        f.approved(world, f.household_account(world.building, head_name=f"户{i}"))
+        for i in range(6)
+    ]
+    proposals.objection_file(proposal=approved[0], text="这户的院子没有打扫过")
+    last = max(p.notice_until for p in approved if p.notice_until)
+    with clock.travel(last + dt.timedelta(minutes=1)), django_assert_max_num_queries(16):
+        assert proposals.proposals_book_due() == 5
+    statuses = sorted(Proposal.objects.values_list("status", flat=True))
+    assert statuses == ["booked"] * 5 + ["objected"]
+    assert PointEntry.objects.count() == 5
+    assert len({e.hash for e in PointEntry.objects.all()}) == 5
+
+
+def test_a_set_with_a_stale_proposal_is_booked_one_by_one(world) -> None:  # noqa: ANN001
+    first = f.approved(world, f.household_account(world.building, head_name="甲"))
+    second = f.approved(world, f.household_account(world.building, head_name="乙"))
+    assert first.notice_until is not None and second.notice_until is not None
+    stale = Proposal.objects.get(pk=first.pk)
+    with clock.travel(max(first.notice_until, second.notice_until) + dt.timedelta(minutes=1)):
+        proposals.proposal_book(proposal=first)  # someone booked it meanwhile
+        assert proposals._book_chunk([stale, Proposal.objects.get(pk=second.pk)]) == 1
+    assert Proposal.objects.filter(status="booked").count() == 2
+    assert PointEntry.objects.count() == 2
