@@ -453,10 +453,11 @@ def monthly_evaluations(
     opened: PointsAccounts,
     workers: dict[int, User],
 ) -> int:
-    """Each month the grid worker evaluates every building of 迎秀 (one batch per building)
-    and the branch records dues and meetings; the secretary approves each batch a day or two
-    later and the notice period passes. Households differ in diligence, so a year's scores
-    spread from 整改户 to 示范户. Returns the number of proposals booked."""
+    """Each month the grid worker evaluates the grid's households on the three environment
+    indicators (one batch each) and the branch records dues and meetings; the secretary
+    approves each batch a day or two later and the notice period passes. Households differ
+    in diligence, so a year's scores spread from 整改户 to 示范户. Returns the number of
+    proposals booked."""
     from lianxin.points.services import batches
 
     now = timezone.make_aware(dt.datetime.combine(today, dt.time(0)))
@@ -469,18 +470,14 @@ def monthly_evaluations(
         day = min(today - dt.timedelta(days=1), dt.date(today.year, month, 25))
         for grid in community.grids:
             worker = Actor.for_user(workers[grid.unit.pk])
-            for building in grid.buildings:
-                rounds: list[tuple[str, list[Account]]] = []
-                households = [opened.households[h.pk] for h in building.households]
-                code = HOUSEHOLD_ROUNDS[(month + building.unit.pk) % len(HOUSEHOLD_ROUNDS)]
+            households = [opened.households[h.pk] for h in grid.households]
+            for code in HOUSEHOLD_ROUNDS:
                 picked = [
                     a
                     for a in households
-                    if rng.random() < diligence.setdefault(a.pk, rng.uniform(0.15, 0.98))
+                    if rng.random() < diligence.setdefault(a.pk, rng.uniform(0.2, 0.99))
                 ]
-                rounds.append((code, picked))
-                for code, accounts in rounds:
-                    booked += _evaluate(rng, now, worker, community, code, accounts, day, batches)
+                booked += _evaluate(rng, now, worker, community, code, picked, day, batches)
             # The branch records dues and meetings once a month for all its members.
             members = [a for b in grid.buildings for a in member_of_building.get(b.unit.pk, [])]
             for m_code in MEMBER_ROUNDS:
@@ -588,10 +585,12 @@ def build_store(
             )
             for i, (n, d, p, q, lim) in enumerate(STORE_ITEMS)
         ]
+    # Households that can afford something, in random order (not the richest first: the
+    # board's top households keep points to show).
     rich = list(
         Account.objects.filter(
             kind=SubjectKind.HOUSEHOLD, village=community.unit, balance__gte=10
-        ).order_by("-balance", "id")[:160]
+        ).order_by("id")
     )
     rng.shuffle(rich)
     placed = cancelled = picked = 0

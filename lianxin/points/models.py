@@ -681,9 +681,9 @@ class PointsSettings(Audited, TimeStampedModel):
         "党员综合分：联户积分权重", max_digits=3, decimal_places=2, default=0.5
     )
     rating_top_label = models.CharField("第一类户名称", max_length=10, default="示范户")
-    rating_top_min = models.IntegerField("第一类户：年度积分不低于", default=50)
+    rating_top_min = models.IntegerField("第一类户：年度积分不低于", default=80)
     rating_mid_label = models.CharField("第二类户名称", max_length=10, default="达标户")
-    rating_mid_min = models.IntegerField("第二类户：年度积分不低于", default=20)
+    rating_mid_min = models.IntegerField("第二类户：年度积分不低于", default=40)
     rating_low_label = models.CharField("第三类户名称", max_length=10, default="整改户")
     login_codes_per_phone_hour = models.PositiveSmallIntegerField(
         "同一手机号每小时最多获取验证码", default=5

@@ -86,6 +86,23 @@ class DemoServer:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
             return conn.execute(sql, params).fetchall()
 
+    def execute(self, sql: str, *params: object, superuser: bool = False) -> None:
+        """Write to the server's database directly (`?` placeholders). `superuser` opens the
+        append-only guards first, as someone with full database rights could: the points
+        ledger's hash chain is what must still catch such a change."""
+        if self.database_url:
+            import psycopg
+
+            with psycopg.connect(self.database_url) as conn:
+                if superuser:
+                    conn.execute("SELECT set_config('lianxin.audit_maintenance', 'on', false)")
+                conn.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
+            return
+        with sqlite3.connect(self.data_dir / "lianxin.sqlite3") as conn:
+            # The guard triggers consult this function; a superuser defines it as "open".
+            conn.create_function("lianxin_audit_locked", 0, lambda: 0 if superuser else 1)
+            conn.execute(sql, params)
+
     def household_in_grid(self, grid_code: str) -> str:
         """The public id (UUID text) of one household under the grid with this code."""
         rows = self.query(

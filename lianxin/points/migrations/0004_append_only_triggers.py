@@ -29,6 +29,6 @@ def backwards(apps, schema_editor):  # noqa: ANN001, ANN201
 
 
 class Migration(migrations.Migration):
-    dependencies = [("points", "0003_proposal_batch_and_default_thresholds")]
+    dependencies = [("points", "0003_proposal_batch")]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -122,6 +122,9 @@ def proposal_batch_create(
     if revision is None:
         raise DomainError(f"“{indicator.name}”没有有效版本", field="indicator")
     result = BatchResult(batch=uuid.uuid4())
+    # Each account's unit and scheme in one query, whatever the caller loaded.
+    fresh = Account.objects.select_related("unit", "scheme").in_bulk([a.pk for a in accounts])
+    accounts = [fresh[a.pk] for a in accounts if a.pk in fresh]
     used = _cap_used(accounts, indicator, occurred_on)
     catalogs: dict[str, int | None] = {}
     keep: list[Account] = []
@@ -134,9 +137,7 @@ def proposal_batch_create(
             result.refused.append((account.label, "不在该指标的积分体系中"))
             continue
         if path not in catalogs:
-            catalogs[path] = catalog_id_for(
-                scheme=account.scheme, path=path, year=occurred_on.year
-            )
+            catalogs[path] = catalog_id_for(scheme=account.scheme, path=path, year=occurred_on.year)
         if catalogs[path] != indicator.catalog_id:
             result.refused.append((account.label, "该指标不适用于其所在单元"))
             continue
@@ -237,20 +238,20 @@ def proposal_batch_decide(*, actor: Actor, batch: uuid.UUID, approve: bool, note
     note = (note or "").strip()
     if not approve and not note:
         raise DomainError("请填写不予通过的原因", field="note")
-    pending = batch_proposals(batch)
-    mine = [p for p in pending if p.proposed_by_id == actor.user_id]
+    pending = list(
+        Proposal.objects.filter(batch=batch, status=Proposal.Status.PENDING)
+        .order_by("id")
+        .values_list("pk", "proposed_by_id", "account__unit__path", "account__scheme__notice_days")
+    )
+    mine = [p for p in pending if p[1] == actor.user_id]
     if pending and len(mine) == len(pending):
         raise PermissionDenied("申报人不能审核自己的申报")
-    allowed = [
-        p
-        for p in pending
-        if p.proposed_by_id != actor.user_id and actor.can(wf.APPROVE, p.account.unit.path)
-    ]
+    allowed = [p for p in pending if p[1] != actor.user_id and actor.can(wf.APPROVE, p[2])]
     if not allowed:
         raise PermissionDenied("没有审核该批申报的权限")
     now = clock.now()
-    days = allowed[0].account.scheme.notice_days
-    ids = [p.pk for p in allowed]
+    days = allowed[0][3]
+    ids = [p[0] for p in allowed]
     action = ProposalEvent.Action.APPROVE if approve else ProposalEvent.Action.REJECT
     changes: dict[str, object] = {
         "status": Proposal.Status.IN_NOTICE if approve else Proposal.Status.REJECTED,

@@ -569,9 +569,11 @@ def proposals_book_many(proposals: Sequence[Proposal]) -> int:
         p.entry, p.booked_at, p.status = entry, entry.booked_at, Status.BOOKED
         p.version += 1
         p.updated_at = now
-    Proposal.objects.bulk_update(
-        ready, ["entry", "booked_at", "status", "version", "updated_at"], batch_size=500
-    )
+    # One light UPDATE per proposal (bulk_update's CASE expressions cost far more to build).
+    for p in ready:
+        Proposal.objects.filter(pk=p.pk).update(
+            entry=p.entry, booked_at=p.booked_at, status=p.status, version=p.version, updated_at=now
+        )
     ProposalEvent.objects.bulk_create(
         ProposalEvent(
             proposal=p, action=ProposalEvent.Action.BOOK, actor_label=SYSTEM_LABEL, at=now
