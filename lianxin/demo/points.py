@@ -420,14 +420,14 @@ def _settle_recent(
         if p.notice_until <= now:
             proposer.book(p)
             continue
-        if objections < 8 and rng.random() < 0.4:
+        if objections < 8 and rng.random() < 0.6:
             filed = min(
                 now - dt.timedelta(minutes=30), decide + dt.timedelta(hours=rng.randint(2, 30))
             )
             with clock.travel(filed):
                 svc.objection_file(proposal=p, text=OBJECTIONS[objections % len(OBJECTIONS)])
             objections += 1
-            if objections % 3 == 0:
+            if objections % 3 == 1:
                 # One objection already answered: upheld, the proposal refused.
                 objection = p.objections.get()
                 with clock.travel(

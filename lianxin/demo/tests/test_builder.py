@@ -17,6 +17,8 @@ from lianxin.audit.models import AuditEvent
 from lianxin.core import crypto
 from lianxin.core.idnumber import parse_id_number
 from lianxin.demo import builder
+from lianxin.demo.tests.cases_checks import check_demo_requests
+from lianxin.demo.tests.points_checks import check_points_demo
 from lianxin.party.models import (
     Duty,
     HouseholdLink,
@@ -33,6 +35,7 @@ EXPECTED_ROLES = {
     "loudong": Role.BUILDING_LEADER,
     "shequ": Role.VILLAGE_STAFF,
     "shuji": Role.VILLAGE_SECRETARY,
+    "weizhuli": Role.MICRO_ASSISTANT,
     "jiedao": Role.STREET_STAFF,
     "bumen": Role.DEPARTMENT_STAFF,
     "zuzhibu": Role.ORG_DEPARTMENT,
@@ -158,6 +161,11 @@ def test_demo_builds_a_believable_slice_once() -> None:
         Resident.objects.count(),
         AuditEvent.objects.count(),
     ) == before
+
+    # The requests and the points of the same build (one build: it is the slow part).
+    summary = builder.DemoSummary(counts=marker.changes["counts"])
+    check_demo_requests(summary)
+    check_points_demo(summary)
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The demo's requests (issue 3 item 13): several hundred, of every kind and state, replayed
+"""The demo's requests (issue 3 item 13), checked on the one demo build of test_builder.py: several hundred, of every kind and state, replayed
 through the services so that every event log, due time, whistle and figure is consistent."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ import importlib.util
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-import pytest
 from django.db.models import Max, Min
 from django.utils import timezone
 from PIL import Image
@@ -32,11 +31,8 @@ from lianxin.demo import builder
 from lianxin.territory.models import Unit
 
 
-@pytest.mark.django_db
-def test_demo_requests() -> None:
-    """One build (the slow part), three groups of checks."""
-    summary = builder.build_demo()
-    assert summary is not None
+def check_demo_requests(summary: builder.DemoSummary) -> None:
+    """Three groups of checks on the one demo build of test_builder.py (the slow part)."""
     check_every_kind_and_state(summary)
     check_replayed_consistently_in_time()
     check_whistles_mediations_errands_patrols_and_figures()
