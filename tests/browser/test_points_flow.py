@@ -140,12 +140,14 @@ def test_points_from_proposal_to_rice(browser, request, screenshots, database) -
     gw.screenshot(path=shots / "wangge-proposed-360.png", full_page=True)
     gw_ctx.close()
 
-    # 2. The secretary approves it from the review queue.
+    # 2. The secretary finds it in the review queue and approves it on its page.
     secretary.goto(server.url("/points/proposals/review/"))
+    expect(secretary.locator("main")).to_contain_text("待审核")
+    secretary.goto(server.url(f"/points/proposals/{proposal}/"))
     secretary.locator(f"form[action*='{proposal}/act/approve'] button").click()
     secretary.wait_for_load_state("networkidle")
-    secretary.goto(server.url(f"/points/proposals/{proposal}/"))
     expect(secretary.locator("main")).to_contain_text("公示中")
+    secretary.screenshot(path=shots / "shuji-approved-1280.png", full_page=True)
 
     # 3. The public board shows it in notice, masked; a resident objects on the phone.
     res_ctx = browser.new_context(**phone)
@@ -207,7 +209,9 @@ def test_points_from_proposal_to_rice(browser, request, screenshots, database) -
     counter.goto(
         server.url(f"/points/store/?store={_uuid(store)}&household={target['household']}")
     )
-    counter.locator("select[name=item]").select_option(label=re.compile("东北大米"))
+    rice = counter.locator("select[name=item] option", has_text="东北大米").get_attribute("value")
+    assert rice, "no rice on the counter"
+    counter.locator("select[name=item]").select_option(value=rice)
     counter.get_by_role("button", name="确认兑换").click()
     counter.wait_for_load_state("networkidle")
     assert fits_width(counter)
