@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from django.utils import timezone
 
@@ -25,3 +26,10 @@ def travel(at: dt.datetime) -> Iterator[None]:
         yield
     finally:
         _fixed.reset(token)
+
+
+def local_naive(value: Any) -> Any:
+    """A stored time as local wall-clock time without a zone (Excel cells), None as None."""
+    from django.utils import timezone
+
+    return timezone.localtime(value).replace(tzinfo=None) if value else None

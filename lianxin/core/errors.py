@@ -18,3 +18,15 @@ class PermissionDenied(DomainError):
 
 class Conflict(DomainError):
     """Someone else changed the object first (compare-and-set failed)."""
+
+
+def clean_text(
+    value: str | None, *, field: str, label: str, max_length: int, required: bool = True
+) -> str:
+    """Trimmed text for a service, or a DomainError naming the field (empty, too long)."""
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(f"请填写{label}", field=field)
+    if len(value) > max_length:
+        raise DomainError(f"{label}不超过{max_length}个字", field=field)
+    return value

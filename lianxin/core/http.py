@@ -6,9 +6,11 @@ under TYPE_CHECKING so that core keeps not importing accounts at runtime.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 if TYPE_CHECKING:
     from lianxin.accounts.actor import Actor
@@ -24,3 +26,19 @@ class ApiRequest(ActorRequest):
     """A request to a token-authenticated Ninja endpoint: `request.auth` is the caller's Actor."""
 
     auth: Actor
+
+
+def safe_next(request: HttpRequest, target: str, fallback: str = "") -> str:
+    """`target` when it is a URL of this site (a `?next=` or form value), else `fallback`."""
+    ok = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and ok else fallback
+
+
+def url_or_empty(name: str, **kwargs: Any) -> str:
+    """A page that may not exist in this deployment (or not yet): its URL or ""."""
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return ""

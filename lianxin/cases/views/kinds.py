@@ -39,12 +39,6 @@ PAGE_SIZE = 50
 PLACE_KINDS = ("building", "grid", "village")
 
 
-
-
-
-
-
-
 def _file_units(actor: Actor) -> Any:
     """Buildings, grids and villages where the actor may file requests."""
     return (

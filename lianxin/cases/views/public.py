@@ -25,7 +25,6 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lianxin.cases import workflow as wf
@@ -45,6 +44,7 @@ from lianxin.cases.workflow import Action, Channel, Outcome, Satisfaction, Statu
 from lianxin.core import crypto
 from lianxin.core.errors import DomainError
 from lianxin.core.forms import add_domain_error
+from lianxin.core.http import safe_next
 from lianxin.territory.models import Unit
 
 R = TypeVar("R", bound=HttpResponseBase)
@@ -105,13 +105,6 @@ def _village_of(unit: Unit) -> Unit | None:
     from lianxin.cases.services.routing import ancestor_of_kind
 
     return unit if unit.kind == "village" else ancestor_of_kind(unit.path, "village")
-
-
-def _safe_next(request: HttpRequest, target: str, fallback: str) -> str:
-    ok = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if target and ok else fallback
 
 
 # --- intake ----------------------------------------------------------------------------------
@@ -286,7 +279,7 @@ def support(request: HttpRequest) -> HttpResponse:
     )
     if case is None:
         raise Http404("没有找到该问题，可能已经办结")
-    back = _safe_next(
+    back = safe_next(
         request, form.cleaned_data["next"], reverse("resident:qr", args=[case.unit.code])
     )
     try:

@@ -19,12 +19,11 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lianxin.accounts.actor import Actor
@@ -38,9 +37,10 @@ from lianxin.cases.services import intake, lifecycle, routing, whistles
 from lianxin.cases.services.config import case_settings
 from lianxin.cases.workflow import Action, Level, Status
 from lianxin.core import clock, crypto
+from lianxin.core.clock import local_naive
 from lianxin.core.errors import Conflict, DomainError, PermissionDenied
 from lianxin.core.forms import add_domain_error
-from lianxin.core.http import ActorRequest
+from lianxin.core.http import ActorRequest, safe_next, url_or_empty
 from lianxin.core.paging import page_of as _page
 from lianxin.core.paging import querystring_without_page as _querystring_without_page
 from lianxin.core.paging import require_any as _require_any
@@ -48,28 +48,6 @@ from lianxin.core.paging import require_any as _require_any
 PAGE_SIZE = 50
 CONFLICT_MESSAGE = "该诉求刚刚已被他人处理，请查看最新状态后再操作"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-
-
-
-
-
-
-def url_or_empty(name: str, **kwargs: Any) -> str:
-    """A page another part of the app may not have built yet: its URL or ""."""
-    try:
-        return reverse(name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return ""
-
-
-def _safe_next(request: HttpRequest, value: str) -> str:
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return ""
 
 
 # --- lists --------------------------------------------------------------------------------------
@@ -154,10 +132,6 @@ EXPORT_HEADERS = (
 )
 
 
-def _local(value: Any) -> Any:
-    return timezone.localtime(value).replace(tzinfo=None) if value else None
-
-
 def export_row(c: Case) -> list[Any]:
     """One spreadsheet row; personal data leaves only masked (name and phone)."""
     return [
@@ -178,10 +152,10 @@ def export_row(c: Case) -> list[Any]:
         c.handler_department.name if c.handler_department else "",
         c.handler_team.name if c.handler_team else "",
         str(c.assignee) if c.assignee else "",
-        _local(c.received_at),
-        _local(c.respond_due_at),
-        _local(c.resolve_due_at),
-        _local(c.resolved_at),
+        local_naive(c.received_at),
+        local_naive(c.respond_due_at),
+        local_naive(c.resolve_due_at),
+        local_naive(c.resolved_at),
         c.get_sla_state_display() if c.sla_state else "",
         c.get_satisfaction_display() if c.satisfaction else "",
         c.return_count,
@@ -725,7 +699,7 @@ def case_act(request: ActorRequest, public_id: Any, action: str) -> HttpResponse
             add_domain_error(form, exc)
         else:
             messages.success(request, f"{case.tracking_no}：{spec.done}")
-            target = _safe_next(request, form.cleaned_data.get("next") or "")
+            target = safe_next(request, form.cleaned_data.get("next") or "")
             return redirect(target or reverse("cases:detail", args=[case.public_id]))
     return page(form)
 
@@ -994,7 +968,7 @@ def inbox(request: ActorRequest) -> HttpResponse:
             messages.success(request, f"已将 {count} 条消息标为已读")
         elif (item := request.POST.get("id", "")).isdigit():
             unread.filter(pk=int(item)).update(read_at=clock.now())
-        target = _safe_next(request, request.POST.get("next", ""))
+        target = safe_next(request, request.POST.get("next", ""))
         return redirect(target or reverse("cases:inbox"))
     return render(
         request,

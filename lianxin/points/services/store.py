@@ -34,7 +34,7 @@ from lianxin.accounts.actor import Actor
 from lianxin.audit.models import AuditEvent
 from lianxin.audit.services import audit_record
 from lianxin.core import clock
-from lianxin.core.errors import Conflict, DomainError, PermissionDenied
+from lianxin.core.errors import Conflict, DomainError, PermissionDenied, clean_text
 from lianxin.people.models import Resident
 from lianxin.points import workflow as wf
 from lianxin.points.models import Account, EntryKind, Redemption, Store, StoreItem, SubjectKind
@@ -50,15 +50,6 @@ Channel = Redemption.Channel
 def _require_store(actor: Actor | None, path: str) -> None:
     if actor is None or not actor.can(wf.STORE, path):
         raise PermissionDenied("该积分超市不在您的管辖范围内")
-
-
-def _text(value: str, *, field: str, label: str, max_length: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(f"请填写{label}", field=field)
-    if len(value) > max_length:
-        raise DomainError(f"{label}不超过{max_length}个字", field=field)
-    return value
 
 
 def month_start(moment: dt.datetime) -> dt.datetime:
@@ -80,9 +71,9 @@ def store_create(
     _require_store(actor, unit.path)
     return Store.objects.create(
         unit=unit,
-        name=_text(name, field="name", label="名称", max_length=60),
-        address=_text(address, field="address", label="地点", max_length=120, required=False),
-        hours=_text(hours, field="hours", label="开放时间", max_length=60, required=False),
+        name=clean_text(name, field="name", label="名称", max_length=60),
+        address=clean_text(address, field="address", label="地点", max_length=120, required=False),
+        hours=clean_text(hours, field="hours", label="开放时间", max_length=60, required=False),
     )
 
 
@@ -92,9 +83,11 @@ def store_update(
 ) -> Store:
     """Edit a store; closing it (`is_active=False`) stops new orders, open ones stay."""
     _require_store(actor, store.unit.path)
-    store.name = _text(name, field="name", label="名称", max_length=60)
-    store.address = _text(address, field="address", label="地点", max_length=120, required=False)
-    store.hours = _text(hours, field="hours", label="开放时间", max_length=60, required=False)
+    store.name = clean_text(name, field="name", label="名称", max_length=60)
+    store.address = clean_text(
+        address, field="address", label="地点", max_length=120, required=False
+    )
+    store.hours = clean_text(hours, field="hours", label="开放时间", max_length=60, required=False)
     store.is_active = is_active
     store.save()
     return store
@@ -126,8 +119,8 @@ def item_create(
         raise DomainError(f"库存须为 0–{MAX_STOCK_CHANGE} 的整数", field="stock")
     item = StoreItem.objects.create(
         store=store,
-        name=_text(name, field="name", label="商品名称", max_length=60),
-        description=_text(
+        name=clean_text(name, field="name", label="商品名称", max_length=60),
+        description=clean_text(
             description, field="description", label="说明", max_length=200, required=False
         ),
         price=price,
@@ -155,8 +148,8 @@ def item_update(
     _require_store(actor, item.store.unit.path)
     _item_numbers(price=price, per_household_limit=per_household_limit)
     # Saved field by field: `stock` may be moving concurrently and must not be overwritten.
-    item.name = _text(name, field="name", label="商品名称", max_length=60)
-    item.description = _text(
+    item.name = clean_text(name, field="name", label="商品名称", max_length=60)
+    item.description = clean_text(
         description, field="description", label="说明", max_length=200, required=False
     )
     item.price = price
@@ -182,7 +175,7 @@ def item_restock(*, actor: Actor, item: StoreItem, change: int, reason: str) -> 
     """Add stock (进货、捐赠) or take it off (报损、盘点) with a reason; the change lands in the
     audit trail. Stock moves with F() and never below zero."""
     _require_store(actor, item.store.unit.path)
-    reason = _text(reason, field="reason", label="调整原因", max_length=200)
+    reason = clean_text(reason, field="reason", label="调整原因", max_length=200)
     if not change:
         raise DomainError("请填写库存变动数量（正数为增加，负数为减少）", field="change")
     if abs(change) > MAX_STOCK_CHANGE:
@@ -371,7 +364,7 @@ def redemption_cancel(
     household (`resident`, from the phone) may cancel."""
     if actor is not None:
         _require_store(actor, redemption.store.unit.path)
-        reason = _text(reason, field="reason", label="取消原因", max_length=200)
+        reason = clean_text(reason, field="reason", label="取消原因", max_length=200)
     elif resident is not None and resident.household_id == redemption.account.household_id:
         reason = (reason or "").strip()[:200] or "居民在手机上取消"
     else:

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from lianxin.accounts.actor import Actor
 from lianxin.core import clock
-from lianxin.core.errors import Conflict, DomainError, PermissionDenied
+from lianxin.core.errors import Conflict, DomainError, PermissionDenied, clean_text
 from lianxin.people.models import Household, Resident
 from lianxin.points import workflow as wf
 from lianxin.points.models import (
@@ -55,15 +55,6 @@ ClaimStatus = TaskClaim.Status
 def _require_tasks(actor: Actor | None, path: str) -> None:
     if actor is None or not actor.can(wf.TASKS, path):
         raise PermissionDenied("该微任务不在您的管辖范围内")
-
-
-def _text(value: str, *, field: str, label: str, max_length: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(f"请填写{label}", field=field)
-    if len(value) > max_length:
-        raise DomainError(f"{label}不超过{max_length}个字", field=field)
-    return value
 
 
 # --- the catalog -----------------------------------------------------------------------------
@@ -148,9 +139,9 @@ def task_create(
     )
     return MicroTask.objects.create(
         unit=unit,
-        title=_text(title, field="title", label="任务名称", max_length=80),
-        description=_text(description, field="description", label="任务要求", max_length=2000),
-        place=_text(place, field="place", label="地点", max_length=120, required=False),
+        title=clean_text(title, field="title", label="任务名称", max_length=80),
+        description=clean_text(description, field="description", label="任务要求", max_length=2000),
+        place=clean_text(place, field="place", label="地点", max_length=120, required=False),
         indicator=indicator,
         points=points,
         slots=slots,
@@ -190,9 +181,11 @@ def task_update(
     claimed = MicroTask.objects.filter(pk=task.pk).values_list("claimed_count", flat=True).get()
     if slots < claimed:
         raise DomainError(f"已有 {claimed} 人认领，名额不能少于 {claimed}", field="slots")
-    task.title = _text(title, field="title", label="任务名称", max_length=80)
-    task.description = _text(description, field="description", label="任务要求", max_length=2000)
-    task.place = _text(place, field="place", label="地点", max_length=120, required=False)
+    task.title = clean_text(title, field="title", label="任务名称", max_length=80)
+    task.description = clean_text(
+        description, field="description", label="任务要求", max_length=2000
+    )
+    task.place = clean_text(place, field="place", label="地点", max_length=120, required=False)
     task.indicator = indicator
     task.points = points
     task.slots = slots
@@ -321,7 +314,7 @@ def claim_withdraw(*, claim: TaskClaim, resident: Resident) -> TaskClaim:
 def claim_reject(*, actor: Actor, claim: TaskClaim, note: str) -> TaskClaim:
     """Staff record that the task was not done (未完成), with the reason; the slot is freed."""
     _require_tasks(actor, claim.task.unit.path)
-    note = _text(note, field="note", label="未完成的原因", max_length=300)
+    note = clean_text(note, field="note", label="未完成的原因", max_length=300)
     if claim.status != ClaimStatus.CLAIMED:
         raise DomainError(f"该认领{ClaimStatus(claim.status).label}，不能再处理")
     now = clock.now()
@@ -388,7 +381,9 @@ def claim_confirm(
 
     task = claim.task
     _require_tasks(actor, task.unit.path)
-    evidence = _text(evidence, field="evidence", label="完成情况", max_length=300, required=False)
+    evidence = clean_text(
+        evidence, field="evidence", label="完成情况", max_length=300, required=False
+    )
     if not evidence and photo is None:
         raise DomainError("请填写完成情况或上传照片", field="evidence")
     if claim.status != ClaimStatus.CLAIMED:

@@ -21,12 +21,12 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lianxin.accounts.actor import Actor
@@ -35,7 +35,7 @@ from lianxin.audit.services import audit_record
 from lianxin.core import clock
 from lianxin.core.errors import Conflict, DomainError, PermissionDenied
 from lianxin.core.forms import add_domain_error
-from lianxin.core.http import ActorRequest
+from lianxin.core.http import ActorRequest, safe_next, url_or_empty
 from lianxin.core.paging import page_of, querystring_without_page, require_any
 from lianxin.points import forms as f
 from lianxin.points import selectors, tally
@@ -79,22 +79,6 @@ ACTION_DONE = {
 
 def _today() -> dt.date:
     return timezone.localdate(clock.now())
-
-
-def url_or_empty(name: str, **kwargs: Any) -> str:
-    """A page of another app that may not exist in this deployment: its URL or ""."""
-    try:
-        return reverse(name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return ""
-
-
-def _safe_next(request: HttpRequest, value: str) -> str:
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return ""
 
 
 def _is_own(actor: Actor, proposal: Proposal) -> bool:
@@ -576,7 +560,7 @@ def proposal_act(request: ActorRequest, public_id: Any, action: str) -> HttpResp
             return page()
         return page(bound=False, refusal=exc.message)
     messages.success(request, f"{proposal.account.label}：{ACTION_DONE[action]}")
-    target = _safe_next(request, form.cleaned_data.get("next") or "")
+    target = safe_next(request, form.cleaned_data.get("next") or "")
     return redirect(target or reverse("points:proposal_detail", args=[proposal.public_id]))
 
 

@@ -22,13 +22,14 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lianxin.cases.services.intake import source_digest
 from lianxin.core import crypto
 from lianxin.core.errors import DomainError
 from lianxin.core.forms import add_domain_error
+from lianxin.core.http import safe_next
 from lianxin.core.qr import qr_png
 from lianxin.points import public as sel
 from lianxin.points.models import Proposal
@@ -105,10 +106,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest, target: str) -> str:
-    ok = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if target and ok else reverse("points_public:home")
+    return safe_next(request, target, reverse("points_public:home"))
 
 
 def _optional_url(name: str, village: Unit | None) -> str | None:

@@ -28,6 +28,7 @@ from lianxin.accounts.actor import Actor
 from lianxin.audit.models import AuditEvent
 from lianxin.audit.services import audit_record
 from lianxin.core import clock
+from lianxin.core.clock import local_naive
 from lianxin.core.errors import DomainError
 from lianxin.core.forms import add_domain_error
 from lianxin.core.http import ActorRequest
@@ -482,15 +483,11 @@ EXPORT_HEADERS = (
 )
 
 
-def _local(value: Any) -> Any:
-    return timezone.localtime(value).replace(tzinfo=None) if value else None
-
-
 def _export_row(r: Redemption) -> list[Any]:
     from lianxin.core.crypto import mask_name
 
     return [
-        _local(r.spend_entry.booked_at),
+        local_naive(r.spend_entry.booked_at),
         r.store.name,
         r.account.label,
         mask_name(r.resident.name) if r.resident else "",
@@ -500,8 +497,8 @@ def _export_row(r: Redemption) -> list[Any]:
         r.get_channel_display(),
         r.get_status_display(),
         r.pickup_code if r.status == Redemption.Status.PLACED else "",
-        _local(r.picked_up_at),
-        _local(r.cancelled_at),
+        local_naive(r.picked_up_at),
+        local_naive(r.cancelled_at),
         r.cancel_reason,
     ]
 
