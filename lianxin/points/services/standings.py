@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -102,7 +103,7 @@ def _placeholders(values: Sequence[object]) -> str:
 
 def standings_select(
     *, period: str, scheme_ids: Sequence[int], town_ids: Sequence[int] | None
-) -> tuple[str, list[object]]:
+) -> tuple[str, list[Any]]:
     """The SELECT that computes the standings rows of `period` (columns as in
     points_standing) and its parameters; `standings_recompute` inserts it, the benchmark
     also times it alone."""
