@@ -750,6 +750,33 @@ class Standing(models.Model):
         return f"{self.period} {self.account_id} {self.score}"
 
 
+class StandingRun(models.Model):
+    """One recompute of a period's standings for a scheme — every township, or one
+    (`township_key`): when the ranks shown were last brought up to date. A recompute
+    rewrites only the `Standing` rows that changed, so a row's `computed_at` says when its
+    score or ranks last changed, and this says when they were all last checked."""
+
+    period = models.CharField("期间", max_length=7)
+    scheme = models.ForeignKey(Scheme, verbose_name="积分体系", on_delete=models.CASCADE)
+    township_key = models.BigIntegerField("乡镇/街道", null=True, blank=True)
+    computed_at = models.DateTimeField("计算时间")
+    rows_written = models.PositiveIntegerField("改写行数", default=0)
+
+    class Meta:
+        verbose_name = "排名计算记录"
+        verbose_name_plural = "排名计算记录"
+        indexes: ClassVar[list[models.Index]] = [
+            # The freshness line: the latest run of a period and scheme (whole or a township).
+            models.Index(
+                fields=["period", "scheme", "township_key", "-computed_at"],
+                name="points_standingrun_latest",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.scheme_id} {self.computed_at:%Y-%m-%d %H:%M}"
+
+
 class ReminderTalk(AppendOnlyModel):
     """A reminder talk with a low-scoring party member (提醒谈话), recorded once."""
 

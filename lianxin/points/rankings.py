@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet, Sum, Window
+from django.db.models import Avg, Count, F, Max, Q, QuerySet, Sum, Window
 from django.db.models.functions import Rank
 from django.http import Http404
 
@@ -31,6 +31,7 @@ from lianxin.points.models import (
     Account,
     Scheme,
     Standing,
+    StandingRun,
     SubjectKind,
     period_bounds,
 )
@@ -260,9 +261,7 @@ def ranking(
             actor, level=level, unit=unit, period=period, page=page, order=order, scheme=scheme
         )
     rows = standings_in(actor, scheme=scheme, level=level, unit=unit, period=period)
-    figures = rows.aggregate(
-        n=Count("id"), total=Sum("score"), avg=Avg("score"), at=Min("computed_at")
-    )
+    figures = rows.aggregate(n=Count("id"), total=Sum("score"), avg=Avg("score"))
     if level.rank is None:
         # A county: the standings keep no county rank; rank the county's rows on the fly
         # (offered only to actors whose scope holds the whole county, see ranking_units).
@@ -301,7 +300,7 @@ def ranking(
         subjects=figures["n"],
         total=int(figures["total"] or 0),
         average=_avg(figures["avg"]),
-        computed_at=figures["at"],
+        computed_at=checked_at(period=period, scheme=scheme, unit=unit),
         breakdown=_breakdown(rows, level),
     )
 
@@ -448,11 +447,43 @@ def public_board(village: Unit, scheme: Scheme, period: str, limit: int = 20) ->
             period=period, scheme=scheme, village_key=village.pk, account__is_active=True
         )
         .order_by("rank_village", "account_id")
-        .values_list("rank_village", "account__public_label", "score", "computed_at")[
-            : max(limit, 0)
-        ]
+        .values_list("rank_village", "account__public_label", "score")[: max(limit, 0)]
     )
     return PublicBoard(
-        rows=[BoardRow(rank=r, label=label, score=s) for r, label, s, _at in values],
-        computed_at=min((at for *_rest, at in values), default=None),
+        rows=[BoardRow(rank=r, label=label, score=s) for r, label, s in values],
+        # A village hangs under its township: its parent, no query to find it.
+        computed_at=checked_at(
+            period=period, scheme=scheme, unit=village, townships=[village.parent_id]
+        )
+        if values and village.parent_id
+        else None,
     )
+
+
+def checked_at(
+    *, period: str, scheme: Scheme, unit: Unit, townships: Sequence[int] | None = None
+) -> dt.datetime | None:
+    """When the ranks shown for `unit` were last brought up to date: for each township that
+    covers it, the latest recompute of the whole period or of that township; the oldest of
+    those. None when one of them was never computed. (A recompute rewrites only changed
+    rows, so the rows' own times say when they last changed, not when they were checked.)
+    One query when the caller knows the townships, two otherwise."""
+    from lianxin.points.services.standings import townships_of
+
+    towns = list(townships) if townships is not None else townships_of(unit)
+    latest = dict(
+        StandingRun.objects.filter(period=period, scheme=scheme)
+        .filter(Q(township_key__isnull=True) | Q(township_key__in=towns))
+        .values("township_key")
+        .annotate(at=Max("computed_at"))
+        .values_list("township_key", "at")
+    )
+    full = latest.get(None)
+    if not towns:
+        return full
+    times = [
+        max((t for t in (full, latest.get(t_)) if t is not None), default=None) for t_ in towns
+    ]
+    if any(t is None for t in times):
+        return None
+    return min(t for t in times if t is not None)

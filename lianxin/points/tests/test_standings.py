@@ -187,7 +187,32 @@ def test_accounts_in_a_new_street_rank_on_their_own(world) -> None:  # noqa: ANN
 def test_query_count_does_not_grow_with_accounts(world, django_assert_max_num_queries) -> None:  # noqa: ANN001
     for _ in range(5):
         f.credit(f.household_account(world.building), 3, day=DAY)
-    # Schemes (a snapshot), the lock, two SET LOCAL on PostgreSQL, the delete, the insert.
-    with django_assert_max_num_queries(8):
+    # Schemes (a snapshot), the lock, two SET LOCAL on PostgreSQL, the temporary table (drop,
+    # create, index, analyze, drop), the delete, the insert, the run record.
+    with django_assert_max_num_queries(14):
         standings_recompute(period="2026")
     assert Standing.objects.count() == 5
+
+
+def test_a_second_recompute_rewrites_only_what_changed(world) -> None:  # noqa: ANN001
+    from lianxin.points.models import StandingRun
+
+    accounts = [f.household_account(world.building) for _ in range(4)]
+    for n, account in enumerate(accounts):
+        f.credit(account, 10 + n, day=DAY)
+    assert standings_recompute(period="2026") == 4
+    first = dict(Standing.objects.values_list("account_id", "computed_at"))
+    assert standings_recompute(period="2026") == 0  # nothing moved
+    f.credit(accounts[0], 20, day=DAY)  # 10 → 30: first place, the others move down one
+    assert standings_recompute(period="2026") == 4
+    ranks = dict(Standing.objects.values_list("account_id", "rank_village"))
+    assert ranks == {accounts[0].pk: 1, accounts[3].pk: 2, accounts[2].pk: 3, accounts[1].pk: 4}
+    f.credit(accounts[1], 1, day=DAY)  # 11 → 12: still last
+    assert standings_recompute(period="2026") == 1
+    changed = {
+        a for a, at in Standing.objects.values_list("account_id", "computed_at") if at != first[a]
+    }
+    assert accounts[1].pk in changed
+    # One run record per recompute and scheme: when the ranks were last checked.
+    active = Scheme.objects.filter(is_active=True).count()
+    assert StandingRun.objects.filter(period="2026").count() == 4 * active
