@@ -36,10 +36,16 @@ def points_book_due_task() -> int:
     return booked
 
 
+# Proposals book after 3 days of notice (longer with an objection): a month that ended keeps
+# receiving bookings dated in it for a while, so its ranks are kept up to date for a week.
+LATE_BOOKING_DAYS = 7
+
+
 def recompute_periods(today: dt.date) -> list[str]:
-    """The months and years of yesterday and today, oldest first, without repeats."""
+    """The months and years of the last week and today, oldest first, without repeats."""
     periods: list[str] = []
-    for day in (today - dt.timedelta(days=1), today):
+    for back in range(LATE_BOOKING_DAYS, -1, -1):
+        day = today - dt.timedelta(days=back)
         for period in (f"{day:%Y-%m}", f"{day:%Y}"):
             if period not in periods:
                 periods.append(period)
@@ -74,3 +80,16 @@ def points_ledger_verify_task() -> int:
     for problem in report.problems[:20]:
         logger.error("points ledger: %s", problem)
     return len(report.problems)
+
+
+@db_periodic_task(local_crontab(minute="0", hour="2", day="1,20", month="1,12"))
+@HUEY.lock_task("points-catalogs-roll-over")
+def points_catalogs_roll_over_task() -> int:
+    """Before a year starts (20 December, again 1 December and 1/20 January as a safety
+    net), copy every active default catalog to the coming year where it has none yet, so
+    proposals dated on 1 January find their indicators. Idempotent."""
+    from lianxin.points.services.catalogs import catalogs_roll_over
+
+    today = timezone.localdate(clock.now())
+    year = today.year + 1 if today.month == 12 else today.year
+    return len(catalogs_roll_over(year))

@@ -165,6 +165,8 @@ def test_verify_task_records_the_count_and_logs_an_error_when_broken(account, ca
     [
         (dt.date(2026, 3, 14), ["2026-03", "2026"]),
         (dt.date(2026, 3, 1), ["2026-02", "2026", "2026-03"]),
+        (dt.date(2026, 3, 8), ["2026-03", "2026"]),
+        (dt.date(2026, 3, 7), ["2026-02", "2026", "2026-03"]),
         (dt.date(2026, 1, 1), ["2025-12", "2025", "2026-01", "2026"]),
     ],
 )
@@ -197,3 +199,19 @@ def test_periodic_schedule_in_project_time(utc: dt.datetime, expected: set[str])
 
     due = {t.name.rsplit(".", 1)[-1] for t in HUEY.read_periodic(utc)}
     assert {n for n in due if n.startswith("points_")} == expected
+
+
+@pytest.mark.django_db
+def test_catalog_roll_over_task_copies_the_coming_year_once() -> None:
+    from lianxin.core import clock
+    from lianxin.points.models import Catalog
+
+    year = f.today().year
+    coming = year + 1
+    Catalog.objects.filter(year=coming).delete()  # a fresh deployment has only this year
+    at = dt.datetime(year, 12, 20, 2, tzinfo=dt.UTC)
+    with clock.travel(at):
+        first = tasks.points_catalogs_roll_over_task.call_local()
+        again = tasks.points_catalogs_roll_over_task.call_local()
+    assert first == Catalog.objects.filter(year=coming, unit__isnull=True).count() > 0
+    assert again == 0
