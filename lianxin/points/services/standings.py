@@ -221,13 +221,19 @@ def _write_changed(
         f"SELECT 1 FROM points_standing_new n WHERE {same})",
         scope_params,
     )
+    # Keep in the temporary table only the rows to write: those no longer in the standings
+    # after the delete. (An INSERT whose NOT EXISTS looks into the table it fills would scan
+    # the rows it has just added again for every row: quadratic on a first computation.)
+    cursor.execute(
+        "DELETE FROM points_standing_new WHERE EXISTS (SELECT 1 FROM points_standing s "
+        "WHERE s.period = points_standing_new.period "
+        "AND s.account_id = points_standing_new.account_id)"
+    )
     columns = ", ".join(f"n.{c.strip()}" for c in _COLUMNS.split(","))
     if pg:
         columns = columns.replace("n.computed_at", "n.computed_at::timestamptz")
     cursor.execute(
-        f"INSERT INTO points_standing ({_COLUMNS}) SELECT {columns} FROM points_standing_new n "  # noqa: S608
-        "WHERE NOT EXISTS (SELECT 1 FROM points_standing s "
-        "WHERE s.period = n.period AND s.account_id = n.account_id)"
+        f"INSERT INTO points_standing ({_COLUMNS}) SELECT {columns} FROM points_standing_new n"  # noqa: S608
     )
     written = max(cursor.rowcount, 0)
     cursor.execute(f"DROP TABLE {temp}")
