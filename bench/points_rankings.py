@@ -31,9 +31,10 @@ forces it) is SQL `generate_series`, so 20 million entries take minutes, not hou
 It then times, median of --repeat runs after one warm-up run each (VACUUM of the standings
 table between runs, untimed, as autovacuum would do between nightly runs):
 
-  A. `standings_recompute(period="2025")` — every active scheme: delete the year's rows,
-     one INSERT ... SELECT with the period aggregate and three RANK() windows, commit
-     (deferred foreign-key checks included);
+  A. `standings_recompute(period="2025")` — every active scheme: the period aggregate and
+     three RANK() windows into a temporary table, then only the rows that changed rewritten,
+     commit (deferred foreign-key checks included). The warm-up run computes the period the
+     first time; the timed runs are the nightly case (few or no rows changed);
   B. ONE hand-written aggregate over the same rows:
      SELECT account_id, SUM(amount) FROM points_pointentry
      WHERE occurred_on BETWEEN '2025-01-01' AND '2025-12-31' AND kind IN (earn, deduct, reversal)
@@ -42,8 +43,9 @@ table between runs, untimed, as autovacuum would do between nightly runs):
 
 checks that A's scores equal B's (per-account sums compared in SQL), and prints both times and
 the ratio A / B. It also times the 重新计算 button's recompute of one township (C) and, with
---proposals, two changes that need a model change (docs/points-rankings.md): D, writing only
-the rows that changed, and E, the standings' foreign keys without constraint and index.
+--proposals, two variants measured before (docs/points-rankings.md): D, writing only the
+rows that changed (now what A does), and E, the standings' foreign keys without constraint
+and index (not taken).
 Results are in docs/points-rankings.md.
 """
 
