@@ -511,7 +511,8 @@ class Proposal(Audited, PublicModel):
         on_delete=models.PROTECT,
         related_name="proposal",
     )
-    # When set (micro-task completions, automatic awards), the proposal pays under this key.
+    # The key its ledger entry pays under: "proposal:<public_id>", or the source's own
+    # (a micro-task claim), so one source never pays twice.
     source_key = models.CharField("来源键", max_length=120, blank=True)
     # Proposals made together (按楼栋批量评比: one indicator for many households) share it and
     # can be decided together.

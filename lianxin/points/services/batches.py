@@ -158,8 +158,11 @@ def proposal_batch_create(
     if not keep:
         raise DomainError("所选对象都不能评比：" + result.refused[0][1], field="accounts")
     now = clock.now()
+    ids = [uuid.uuid4() for _ in keep]
     rows = [
         Proposal(
+            public_id=pid,
+            source_key=f"proposal:{pid}",
             account=account,
             indicator=indicator,
             indicator_revision=revision,
@@ -173,7 +176,7 @@ def proposal_batch_create(
             created_at=now,
             updated_at=now,
         )
-        for account in keep
+        for account, pid in zip(keep, ids, strict=True)
     ]
     # bulk_create skips save(): the audit trail gets one summary below instead of N rows.
     result.created = Proposal.objects.bulk_create(rows)

@@ -18,7 +18,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Abs
 
 from lianxin.accounts.actor import Actor
@@ -35,6 +35,7 @@ from lianxin.points.models import (
     Evidence,
     Indicator,
     Objection,
+    PointEntry,
     Proposal,
     ProposalEvent,
     ProposalPhoto,
@@ -227,7 +228,9 @@ def proposal_create(
     revision = indicator.revisions.order_by("-number").first()
     if revision is None:
         raise DomainError(f"“{indicator.name}”没有有效版本", field="indicator")
+    public_id = uuid.uuid4()
     proposal = Proposal.objects.create(
+        public_id=public_id,
         account=account,
         indicator=indicator,
         indicator_revision=revision,
@@ -240,7 +243,8 @@ def proposal_create(
         activity=activity,
         link_note=link_note,
         source=source,
-        source_key=source_key,
+        # The key its entry pays under (one source pays once): the source's, or its own.
+        source_key=source_key or f"proposal:{public_id}",
         proposed_by_id=actor.user_id if actor else None,
         proposer_label=(actor.post_label if actor and actor.user_id else "")[:150],
     )
@@ -565,15 +569,32 @@ def proposals_book_many(proposals: Sequence[Proposal]) -> int:
         ]
     )
     now = clock.now()
+    now_booked = entries[0].booked_at
     for p, entry in zip(ready, entries, strict=True):
         p.entry, p.booked_at, p.status = entry, entry.booked_at, Status.BOOKED
         p.version += 1
         p.updated_at = now
-    # One light UPDATE per proposal (bulk_update's CASE expressions cost far more to build).
-    for p in ready:
-        Proposal.objects.filter(pk=p.pk).update(
-            entry=p.entry, booked_at=p.booked_at, status=p.status, version=p.version, updated_at=now
+    # One UPDATE for the set: each proposal's entry found by the source key it paid under.
+    keyed = [p for p in ready if p.source_key]
+    if keyed:
+        paid = PointEntry.objects.filter(source_key=OuterRef("source_key")).values("id")[:1]
+        Proposal.objects.filter(pk__in=[p.pk for p in keyed]).update(
+            entry_id=Subquery(paid),
+            booked_at=now_booked,
+            status=Status.BOOKED,
+            version=F("version") + 1,
+            updated_at=now,
         )
+    for p in ready:
+        if not p.source_key:
+            # Proposals made before source keys were stored on them: one by one.
+            Proposal.objects.filter(pk=p.pk).update(
+                entry=p.entry,
+                booked_at=p.booked_at,
+                status=p.status,
+                version=p.version,
+                updated_at=now,
+            )
     ProposalEvent.objects.bulk_create(
         ProposalEvent(
             proposal=p, action=ProposalEvent.Action.BOOK, actor_label=SYSTEM_LABEL, at=now
