@@ -118,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "lianxin.accounts.context_processors.navigation",
                 "lianxin.cases.context_processors.cases_unread",
+                "lianxin.points.context_processors.points_section",
             ],
         },
     },
