@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from lianxin.accounts.models import User
 
 
+# Posts at these unit kinds change deployment-wide configuration.
+DEPLOYMENT_WIDE_KINDS = frozenset({"province", "city", "county"})
+
 @dataclass(frozen=True)
 class PostView:
     post_id: int
@@ -114,6 +117,12 @@ class Actor:
 
     def posts_with(self, perm: str) -> tuple[PostView, ...]:
         return tuple(p for p in self.posts if perm in ROLE_PERMISSIONS.get(p.role, ()))
+
+    def can_deployment_wide(self, perm: str) -> bool:
+        """Whether a post granting `perm` sits at county level or above: deployment-wide
+        configuration (request categories, points schemes) applies to every street, so a
+        street's post may not change it."""
+        return any(p.unit_kind in DEPLOYMENT_WIDE_KINDS for p in self.posts_with(perm))
 
 
 ANONYMOUS = Actor(user_id=None)

@@ -50,8 +50,6 @@ from lianxin.core.snapshot import TableSnapshot
 from lianxin.territory.models import Unit
 
 CONFIGURE = wf.CONFIGURE
-# Posts at these unit kinds edit the deployment-wide configuration.
-GLOBAL_UNIT_KINDS = frozenset({"province", "city", "county"})
 # Units a routing rule or a mediation team may hang on.
 RULE_UNIT_KINDS = ("city", "county", "township", "village", "grid")
 TEAM_UNIT_KINDS = ("county", "township", "village", "grid")
@@ -103,7 +101,7 @@ def can_configure(actor: Actor) -> bool:
 
 def can_edit_global(actor: Actor) -> bool:
     """Whether the actor edits deployment-wide configuration (a county-or-above post)."""
-    return any(p.unit_kind in GLOBAL_UNIT_KINDS for p in actor.posts_with(CONFIGURE))
+    return actor.can_deployment_wide(CONFIGURE)
 
 
 def require_global(actor: Actor) -> None:

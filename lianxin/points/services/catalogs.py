@@ -48,8 +48,6 @@ from lianxin.points.services.config import catalog_for, points_settings
 from lianxin.territory.models import Unit
 
 CONFIGURE = wf.CONFIGURE
-# Posts at these unit kinds edit the deployment-wide configuration.
-GLOBAL_UNIT_KINDS = frozenset({"province", "city", "county"})
 # Units that may hold their own catalog.
 LOCAL_CATALOG_KINDS = ("county", "township")
 # Schemes every deployment needs (scheme_for looks them up by subject kind).
@@ -69,7 +67,7 @@ def can_configure(actor: Actor) -> bool:
 
 def can_edit_global(actor: Actor) -> bool:
     """Whether the actor edits deployment-wide configuration (a county-or-above post)."""
-    return any(p.unit_kind in GLOBAL_UNIT_KINDS for p in actor.posts_with(CONFIGURE))
+    return actor.can_deployment_wide(CONFIGURE)
 
 
 def require_global(actor: Actor) -> None:
