@@ -33,6 +33,7 @@ api = NinjaAPI(
 )
 
 from lianxin.cases.api import router as cases_router  # noqa: E402
+from lianxin.consultation.api import router as consultation_router  # noqa: E402
 from lianxin.party.api import router as party_router  # noqa: E402
 from lianxin.people.api import router as people_router  # noqa: E402
 from lianxin.points.api import router as points_router  # noqa: E402
@@ -42,4 +43,5 @@ api.add_router("/territory", territory_router)
 api.add_router("/people", people_router)
 api.add_router("/party", party_router)
 api.add_router("/cases", cases_router)
+api.add_router("/consultation", consultation_router)
 api.add_router("/points", points_router)

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "lianxin.people",
     "lianxin.party",
     "lianxin.cases",
+    "lianxin.consultation",
     "lianxin.points",
 ]
 

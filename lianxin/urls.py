@@ -19,6 +19,8 @@ urlpatterns = [
     path("audit/", include("lianxin.audit.urls")),
     path("cases/", include("lianxin.cases.urls")),
     path("r/", include("lianxin.cases.public_urls")),
+    path("consultation/", include("lianxin.consultation.urls")),
+    path("c/", include("lianxin.consultation.public_urls")),
     path("points/", include("lianxin.points.urls")),
     path("p/", include("lianxin.points.public_urls")),
     path("open311/v2/", include("lianxin.cases.open311.urls")),

@@ -19,6 +19,7 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
     (Perm.CASES_VIEW, "cases:errand_list", "帮办代办"),
     (Perm.CASES_WHISTLE, "cases:whistle_list", "吹哨报到"),
     (Perm.CASES_REPORT, "cases:figures", "诉求统计"),
+    (Perm.CONSULTATION_VIEW, "consultation:meeting_list", "协商议事"),
     (Perm.POINTS_APPROVE, "points:review_queue", "积分审核"),
     (Perm.POINTS_VIEW, "points:proposal_list", "党群积分"),
     (Perm.POINTS_STORE, "points:store_counter", "积分超市"),

@@ -56,6 +56,11 @@ class Perm:
     POINTS_TALK = "points.talk"
     POINTS_REPORT = "points.report"
     POINTS_CONFIGURE = "points.configure"
+    CONSULTATION_VIEW = "consultation.view"
+    CONSULTATION_RUN = "consultation.run"
+    CONSULTATION_MATTERS = "consultation.matters"
+    CONSULTATION_PLEDGES = "consultation.pledges"
+    CONSULTATION_CONFIGURE = "consultation.configure"
 
 
 PERM_LABELS: dict[str, str] = {
@@ -92,6 +97,11 @@ PERM_LABELS: dict[str, str] = {
     Perm.POINTS_TALK: "党员积分提醒谈话、民主评议、三类户评定",
     Perm.POINTS_REPORT: "积分月度汇总、排名与导出",
     Perm.POINTS_CONFIGURE: "维护积分体系、指标目录与自动积分规则",
+    Perm.CONSULTATION_VIEW: "查看议事会议、表决、议定事项与三诺",
+    Perm.CONSULTATION_RUN: "组织议事会议：场所、议程、签到、表决、会议记录、议定事项、居民议题",
+    Perm.CONSULTATION_MATTERS: "办理“四议两公开”事项",
+    Perm.CONSULTATION_PLEDGES: "书记三诺：亮诺、践诺、评诺",
+    Perm.CONSULTATION_CONFIGURE: "维护会议类型、法定人数与表决规则",
 }
 
 _P = Perm
@@ -114,6 +124,7 @@ _FRONTLINE = {
     _P.CASES_FILE,
     _P.POINTS_VIEW,
     _P.POINTS_PROPOSE,
+    _P.CONSULTATION_VIEW,
 }
 _CASES_LOCAL = {
     _P.CASES_VIEW,
@@ -137,6 +148,7 @@ _VILLAGE = (
     }
     | _CASES_LOCAL
     | _POINTS_LOCAL
+    | {_P.CONSULTATION_RUN, _P.CONSULTATION_MATTERS}
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -156,7 +168,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.VILLAGE_STAFF: frozenset(_VILLAGE),
-    Role.VILLAGE_SECRETARY: frozenset(_VILLAGE | {_P.ACCOUNTS_MANAGE, _P.AUDIT_VIEW}),
+    # The secretary makes the yearly pledges (三诺).
+    Role.VILLAGE_SECRETARY: frozenset(
+        _VILLAGE | {_P.ACCOUNTS_MANAGE, _P.AUDIT_VIEW, _P.CONSULTATION_PLEDGES}
+    ),
     # Micro-assistants propose, keep the store counter and the monthly tally; approving is
     # the branch's (secretary, committee staff).
     Role.MICRO_ASSISTANT: frozenset(
@@ -180,6 +195,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             _P.POINTS_REPORT,
             _P.POINTS_TALK,
             _P.POINTS_CONFIGURE,
+            _P.CONSULTATION_VIEW,
+            # The township organises the year-end evaluation of the secretaries' pledges.
+            _P.CONSULTATION_PLEDGES,
         }
         | _CASES_LOCAL
     ),
@@ -197,6 +215,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             _P.CASES_REPORT,
             _P.POINTS_VIEW,
             _P.POINTS_REPORT,
+            _P.CONSULTATION_VIEW,
+            _P.CONSULTATION_PLEDGES,
+            _P.CONSULTATION_CONFIGURE,
         }
     ),
     Role.SYSADMIN: frozenset(
@@ -211,6 +232,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             _P.API_TOKENS,
             _P.CASES_CONFIGURE,
             _P.POINTS_CONFIGURE,
+            _P.CONSULTATION_CONFIGURE,
         }
     ),
 }

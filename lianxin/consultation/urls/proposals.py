@@ -1,0 +1,6 @@
+"""Routes of the proposals part: `staff` under /consultation/, `public` under /c/."""
+
+from django.urls import URLPattern
+
+staff: list[URLPattern] = []
+public: list[URLPattern] = []
