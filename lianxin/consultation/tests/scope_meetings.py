@@ -1,0 +1,5 @@
+"""Scope cases of the meetings part (run by core's URL walk)."""
+
+from lianxin.core.scopecheck import ScopeCase
+
+SCOPE_CASES: list[ScopeCase] = []
