@@ -97,6 +97,7 @@ def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSum
     from lianxin.audit.services import audit_record
     from lianxin.demo.accounts import build_accounts
     from lianxin.demo.cases import build_cases
+    from lianxin.demo.consultation import build_consultation, meeting_staff
     from lianxin.demo.grids import create_grids, plan_grids
     from lianxin.demo.ledger import build_ledger
     from lianxin.demo.party import build_party
@@ -170,6 +171,11 @@ def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSum
         password_hash=accounts.users["wangge"].password,
     )
 
+    _say(stdout, "生成一年的协商议事（会议、签到、表决、会议记录、四议两公开、议定事项、三诺）…")
+    consultation = build_consultation(
+        rng, today, grids, staff_by_community=meeting_staff(grids, accounts.users)
+    )
+
     counts = {
         "units_imported": imported.total(),
         "grids": len(grids),
@@ -188,6 +194,7 @@ def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSum
         "points_proposals": points.proposals,
         "points_booked": points.booked,
         **points.counts,
+        **{f"consultation_{k}": v for k, v in consultation.counts.items()},
     }
     # The bulk writes skipped the per-row audit; this one summary is also the "built" marker.
     audit_record(
