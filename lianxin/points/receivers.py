@@ -11,8 +11,9 @@ request or recording a visit. Receivers return before any query unless the event
   (PartyMember.user) earns.
 - `linkage_visit`: a member's linkage activity of duty 联系走访 → the member earns (off by
   default).
-- `meeting_attended`: the consultation app will send a signal; its receiver goes here and calls
-  `awards.award_resident` (docs/points-config.md).
+- `meeting_attended`: consultation's `attendance_recorded` signal — an elector signed in at a
+  meeting → the household behind it earns (a resident's, or the household of a household
+  vote), once per meeting and elector.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from django.utils import timezone
 
 from lianxin.cases.models import Case, CaseEvent, Errand
 from lianxin.cases.workflow import Kind, Outcome, Status
+from lianxin.consultation.models import Attendance
+from lianxin.consultation.signals import attendance_recorded
 from lianxin.party.models import Duty, LinkageActivity, PartyMember
 from lianxin.people.models import Household
 from lianxin.points.models import Account
@@ -142,3 +145,46 @@ def household_accounts_follow(
     label, _ = household_labels(instance)
     if any(unit_id != instance.unit_id or old != label for unit_id, old in rows):
         account_relocate(instance)
+
+
+def _meeting_attended(attendance: Attendance) -> None:
+    rule = awards.award_rule("meeting_attended")
+    if rule is None:
+        return
+    meeting = attendance.meeting
+    key = f"{meeting.public_id}:{attendance.elector_key}"
+    day = timezone.localdate(attendance.at)
+    reason = f"参加{meeting.meeting_type.name}：{meeting.title}"
+    prefix, _, raw = attendance.elector_key.partition(":")
+    if prefix in ("member", "user"):
+        # Party meetings are organisational life (the party-member scheme's own indicator)
+        # and the two committees attend as part of their work.
+        return
+    if attendance.resident_id is not None:
+        resident = attendance.resident
+        assert resident is not None
+        awards.award_resident(
+            source="meeting_attended", resident=resident, key=key, occurred_on=day, reason=reason
+        )
+        return
+    if prefix != "household" or not raw.isdigit():
+        return
+    household = Household.objects.filter(pk=int(raw), is_active=True).first()
+    if household is None:
+        return
+    awards.award_for(
+        source="meeting_attended",
+        subject_account=account_for_household(household, rule.scheme),
+        source_key=key,
+        occurred_on=day,
+        reason=reason,
+    )
+
+
+@receiver(attendance_recorded, dispatch_uid="points_award_meeting_attended")
+def award_meeting_attended(sender: Any, attendance: Attendance, **kwargs: Any) -> None:
+    """An elector signed in at a consultation meeting: the household earns (when the rule
+    is on)."""
+    if awards.award_rule("meeting_attended") is None:
+        return
+    awards.award_safely(f"meeting_attended {attendance.pk}", lambda: _meeting_attended(attendance))

@@ -287,6 +287,7 @@ def _attend(
     *,
     method: str,
     recorded_by: int | None,
+    resident_id: int | None = None,
 ) -> Attendance:
     try:
         with transaction.atomic():
@@ -294,7 +295,8 @@ def _attend(
                 meeting=meeting,
                 elector_key=elector.key,
                 label=elector.label[:60],
-                resident_id=elector.resident_id,
+                # A household's vote signed in by one of its residents names that resident.
+                resident_id=resident_id or elector.resident_id,
                 method=method,
                 recorded_by_id=recorded_by,
                 at=clock.now(),
@@ -353,7 +355,13 @@ def attendance_by_code(*, meeting: Meeting, code: str, residents: Sequence[Resid
             area, meeting.meeting_type.electorate, resident, on=today
         )
         if elector is not None:
-            return _attend(meeting, elector, method=Attendance.Method.CODE, recorded_by=None)
+            return _attend(
+                meeting,
+                elector,
+                method=Attendance.Method.CODE,
+                recorded_by=None,
+                resident_id=resident.pk,
+            )
     raise DomainError(
         f"您不在本次会议（{meeting.meeting_type.get_electorate_display()}）的参会人员范围内"
     )

@@ -103,3 +103,15 @@ def test_minutes_lock_and_trigger(world) -> None:  # noqa: ANN001
     with connection.cursor() as cur:
         cur.execute("SELECT body FROM consultation_minutes WHERE id = %s", [locked.pk])
         assert cur.fetchone()[0] == "一、议题：修缮排水沟。"
+
+
+def test_attending_pays_the_household_once(world) -> None:  # noqa: ANN001
+    from lianxin.points.models import PointEntry
+
+    f.households(world.building, 3)
+    m = f.open_meeting(world, code="property_face_to_face", attendees=2)
+    entries = PointEntry.objects.filter(source_key__startswith="auto:meeting_attended:")
+    assert entries.count() == 2
+    assert {e.account.household_id for e in entries} == {
+        int(a.elector_key.split(":")[1]) for a in m.attendances.all()
+    }
