@@ -120,6 +120,7 @@ TEMPLATES = [
                 "lianxin.accounts.context_processors.navigation",
                 "lianxin.cases.context_processors.cases_unread",
                 "lianxin.points.context_processors.points_section",
+                "lianxin.consultation.context_processors.consultation_section",
             ],
         },
     },

@@ -111,20 +111,20 @@ def electors(area: Unit, kind: str, *, on: dt.date) -> Iterator[Elector]:
         for h in _households(area).order_by("unit__path", "address", "id").iterator():
             yield Elector(f"household:{h.pk}", f"{h.address} {h.head_name}".strip())
     elif kind == Electorate.RESIDENTS:
-        qs = _residents(area, on).select_related("household").order_by("household_id", "id")
-        for r in qs.iterator():
+        residents = _residents(area, on).select_related("household").order_by("household_id", "id")
+        for r in residents.iterator():
             yield Elector(f"resident:{r.pk}", r.name, r.pk, r.phone_digest, r.phone_masked)
     elif kind == Electorate.REPRESENTATIVES:
         seen: set[int] = set()
-        qs = _representatives(area, on).select_related("resident").order_by("resident_id")
-        for rep in qs.iterator():
+        reps = _representatives(area, on).select_related("resident").order_by("resident_id")
+        for rep in reps.iterator():
             if rep.resident_id not in seen:
                 seen.add(rep.resident_id)
                 r = rep.resident
                 yield Elector(f"resident:{r.pk}", r.name, r.pk, r.phone_digest, r.phone_masked)
     elif kind in (Electorate.PARTY_MEMBERS, Electorate.BRANCH_COMMITTEE):
-        qs = _members(area, committee=kind == Electorate.BRANCH_COMMITTEE).order_by("name", "id")
-        for m in qs.iterator():
+        members = _members(area, committee=kind == Electorate.BRANCH_COMMITTEE)
+        for m in members.order_by("name", "id").iterator():
             yield Elector(f"member:{m.pk}", m.name, m.resident_id, m.phone_digest, m.phone_masked)
     elif kind == Electorate.COMMITTEES:
         seen_users: set[int] = set()
