@@ -114,6 +114,9 @@ def item_add(
         source = AgendaItem.Source.PROPOSAL
     if matter_id is not None:
         source = AgendaItem.Source.MATTER
+    # An item from a request or a proposal is called by its title unless staff name it.
+    if not (title or "").strip():
+        title = case.title if case is not None else proposal.title if proposal is not None else ""
     order = (AgendaItem.objects.filter(meeting=meeting).aggregate(m=Max("order"))["m"] or 0) + 1
     item = AgendaItem.objects.create(
         meeting=meeting,
@@ -449,7 +452,7 @@ def item_conclude(
 def _after_decision(actor: Actor | None, item: AgendaItem) -> None:
     """The outcome goes back to where the item came from."""
     label = ItemStatus(item.status).label
-    if item.case_id is not None:
+    if item.case is not None:
         rate = f"，支持率{item.support_rate:.2%}" if item.support_rate is not None else ""
         _case_note(actor, item.case, f"协商结果：{label}{rate}。{item.outcome_note}".strip())
     if item.proposal_id is not None:
