@@ -99,7 +99,9 @@ def meeting_quorum(meeting: Meeting, *, present: int | None = None) -> Quorum:
     label = mtype.get_quorum_rule_display()
     if mtype.quorum_rule == "share" and mtype.quorum_share is not None:
         label = f"应到人数的{mtype.quorum_share.normalize():f}%以上"
-    if mtype.quorum_minimum:
+    if mtype.quorum_minimum and mtype.quorum_rule == "none":
+        label = f"到会不少于{mtype.quorum_minimum}人"
+    elif mtype.quorum_minimum:
         label += f"，且不少于{mtype.quorum_minimum}人"
     return Quorum(eligible=eligible, present=present, required=required, rule_label=label)
 
