@@ -93,11 +93,16 @@ def build_demo(*, stdout: TextIO | None = None, today: dt.date | None = None) ->
 
 
 def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSummary:
+    from lianxin.accounts.actor import Actor
     from lianxin.audit.models import AuditEvent
     from lianxin.audit.services import audit_record
     from lianxin.demo.accounts import build_accounts
     from lianxin.demo.cases import build_cases
-    from lianxin.demo.consultation import build_consultation, meeting_staff
+    from lianxin.demo.consultation import (
+        build_consultation,
+        meeting_staff,
+        secretaries_by_community,
+    )
     from lianxin.demo.grids import create_grids, plan_grids
     from lianxin.demo.ledger import build_ledger
     from lianxin.demo.party import build_party
@@ -173,7 +178,12 @@ def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSum
 
     _say(stdout, "生成一年的协商议事（会议、签到、表决、会议记录、四议两公开、议定事项、三诺）…")
     consultation = build_consultation(
-        rng, today, grids, staff_by_community=meeting_staff(grids, accounts.users)
+        rng,
+        today,
+        grids,
+        staff_by_community=meeting_staff(grids, accounts.users),
+        secretaries=secretaries_by_community(grids),
+        evaluator=Actor.for_user(accounts.users["jiedao"]),
     )
 
     counts = {
@@ -205,6 +215,4 @@ def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSum
         changes={"counts": counts, "seed": SEED, "built_for": today.isoformat()},
         scope_path=street.path,
     )
-    return DemoSummary(
-        counts=counts, extra_accounts=accounts.extra_workers + points.extra_accounts
-    )
+    return DemoSummary(counts=counts, extra_accounts=accounts.extra_workers + points.extra_accounts)

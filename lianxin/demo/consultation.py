@@ -26,9 +26,26 @@ from lianxin.accounts.actor import Actor
 from lianxin.accounts.models import Post, User
 from lianxin.accounts.permissions import Role
 from lianxin.consultation import electorate as roll
-from lianxin.consultation.models import MeetingType, Representative, Venue
-from lianxin.consultation.services import meetings, minutes, votes
+from lianxin.consultation.models import (
+    AgendaItem,
+    Matter,
+    Meeting,
+    MeetingType,
+    Representative,
+    ResidentProposal,
+    Venue,
+)
+from lianxin.consultation.services import (
+    decisions,
+    matters,
+    meetings,
+    minutes,
+    pledges,
+    proposals,
+    votes,
+)
 from lianxin.core import clock
+from lianxin.core.errors import DomainError
 from lianxin.demo.grids import DemoGrid
 from lianxin.people.models import Resident
 from lianxin.territory.models import Unit
@@ -92,6 +109,22 @@ VENUES: list[tuple[str, str]] = [
     ("凉亭议事会", "pavilion"),
     ("社区党群服务中心", "centre"),
 ]
+
+
+PROPOSALS: list[tuple[str, str]] = [
+    (
+        "楼院排水沟堵塞，雨天积水",
+        "后院排水沟多年未清，下雨就积水到单元门口，建议组织清淤并加盖板。",
+    ),
+    ("增设电动车充电车棚", "楼道里充电有火灾隐患，建议在小区北侧空地建一个带充电桩的车棚。"),
+    ("小区门口增设减速带", "早晚接送孩子车多车快，建议在门口增设减速带和警示牌。"),
+    ("健身器材老化需更换", "广场上的健身器材锈蚀松动，老人孩子用着不安全，建议更换。"),
+    ("楼道感应灯维修", "3号楼2单元楼道灯坏了两个月，晚上上下楼看不清。"),
+    ("设立共享工具角", "建议在党群服务中心设共享工具箱，邻里借用，平时有人登记管理。"),
+    ("垃圾清运时间调整", "清运车早上五点作业噪音大，建议调整到七点以后。"),
+    ("楼顶违建清理", "6号楼楼顶有人搭建彩钢房，影响防水和安全，建议依法处理。"),
+]
+DECLINE_ANSWER = "该事项属于个人产权纠纷，已转网格员上门调解，不列入议事议程。"
 
 
 @dataclass
@@ -172,22 +205,35 @@ def _hold(
     summary: ConsultationSummary,
     *,
     turnout: float,
-) -> None:
-    """One past meeting: announce, open, sign in, vote, close, minutes locked."""
+    topics: list[str] | None = None,
+    proposals: list[ResidentProposal] = (),  # type: ignore[assignment]
+    matter: Matter | None = None,
+    support: tuple[float, float] = (0.55, 0.98),
+    title: str = "",
+) -> tuple[Meeting, list[AgendaItem]]:
+    """One past meeting: announce, open, sign in, vote, close, minutes locked. `turnout` is a
+    share of the electorate, or 0 for an open meeting (a dozen to a few dozen come)."""
     staff = place.staff
     start = _at(day, hour)
-    topics = rng.sample(TOPICS[mtype.code], k=min(len(TOPICS[mtype.code]), rng.choice((1, 1, 2))))
+    if topics is None:
+        pool = TOPICS[mtype.code]
+        topics = rng.sample(pool, k=min(len(pool), rng.choice((1, 1, 2))))
     venue = rng.choice(place.venues)
     with clock.travel(start - dt.timedelta(days=5)):
         meeting = meetings.meeting_create(
             actor=staff,
             unit=place.unit,
             meeting_type=mtype,
-            title=f"{day.month}月{mtype.name}",
+            title=title or f"{day.month}月{mtype.name}",
             starts_at=start,
             venue=venue,
         )
         items = [votes.item_add(actor=staff, meeting=meeting, title=t) for t in topics]
+        items += [
+            votes.item_add(actor=staff, meeting=meeting, title="", proposal=p) for p in proposals
+        ]
+        if matter is not None:
+            items.append(matters.matter_step_schedule(actor=staff, matter=matter, meeting=meeting))
     with clock.travel(start):
         meeting = meetings.meeting_open(actor=staff, meeting=meeting)
         electors = list(roll.electors(place.unit, mtype.electorate, on=day))
@@ -197,6 +243,7 @@ def _hold(
             meetings.attendance_record(actor=staff, meeting=meeting, elector_key=e.key)
         summary.add("meeting_attendances", len(present))
         quorum = meetings.meeting_quorum(meeting)
+    decided: list[AgendaItem] = []
     for n, item in enumerate(items):
         with clock.travel(start + dt.timedelta(minutes=20 + 25 * n)):
             if not quorum.met:
@@ -205,21 +252,22 @@ def _hold(
                 )
                 continue
             item = votes.item_vote_open(actor=staff, item=item)
-            support = rng.uniform(0.55, 0.98)
+            share = rng.uniform(*support)
             for e in present:
-                roll_ = rng.random()
-                choice = (
-                    "yes"
-                    if roll_ < support
-                    else ("no" if roll_ < support + 0.6 * (1 - support) else "abstain")
-                )
+                draw = rng.random()
+                if draw < share:
+                    choice = "yes"
+                elif draw < share + 0.6 * (1 - share):
+                    choice = "no"
+                else:
+                    choice = "abstain"
                 votes.ballot_record(actor=staff, item=item, elector_key=e.key, choice=choice)
             summary.add("meeting_ballots", len(present))
-            votes.item_vote_close(actor=staff, item=item, note="会议按规则表决。")
+            decided.append(votes.item_vote_close(actor=staff, item=item, note="会议按规则表决。"))
             summary.add("items_voted")
     end = start + dt.timedelta(hours=1, minutes=30)
     with clock.travel(end):
-        meetings.meeting_close(actor=staff, meeting=meeting)
+        meeting = meetings.meeting_close(actor=staff, meeting=meeting)
         minutes.minutes_save(
             actor=staff,
             meeting=meeting,
@@ -227,12 +275,13 @@ def _hold(
                 host=meeting.host_label,
                 eligible=quorum.eligible,
                 present=quorum.present,
-                topics="；".join(topics),
+                topics="；".join(i.title for i in items),
             ),
         )
     with clock.travel(end + dt.timedelta(days=1)):
         minutes.minutes_lock(actor=staff, meeting=meeting)
     summary.add("meetings")
+    return meeting, decided
 
 
 def _year_of_meetings(
@@ -243,7 +292,8 @@ def _year_of_meetings(
     summary: ConsultationSummary,
 ) -> None:
     types = {t.code: t for t in MeetingType.objects.all()}
-    first = (today.replace(day=1) - dt.timedelta(days=340)).replace(day=1)
+    # This calendar year's meetings (the points catalog, which pays for attending, is yearly).
+    first = today.replace(month=1, day=1)
     plans: list[tuple[dt.date, str, int]] = []
     for code, every, hour in rhythm:
         month = first
@@ -341,6 +391,325 @@ def heating_vote(
     return item
 
 
+def _residents_of(unit: Unit) -> list[Resident]:
+    return list(
+        Resident.objects.filter(
+            household__unit__path__startswith=unit.path,
+            household__is_active=True,
+            is_active=True,
+        )
+        .exclude(phone_digest="")
+        .order_by("id")
+    )
+
+
+def build_proposals(
+    rng: random.Random, place: Place, today: dt.date, summary: ConsultationSummary
+) -> list[ResidentProposal]:
+    """Residents' proposals over the last three months, each supported by neighbours of its
+    grid; the oldest are taken up by a 居民议事会, one is declined with an answer, the rest
+    are still collecting support (the residents' page shows them)."""
+    made: list[ResidentProposal] = []
+    for n, (title, body) in enumerate(PROPOSALS):
+        grid = place.grids[n % len(place.grids)]
+        neighbours = _residents_of(grid.unit)
+        proposer = neighbours[rng.randrange(len(neighbours))]
+        at = _at(_workday(today - dt.timedelta(days=95 - n * 11)), 20)
+        with clock.travel(at):
+            proposal = proposals.proposal_submit(
+                resident=proposer, unit=place.unit, title=title, body=body, place=grid.unit
+            )
+        supporters = [
+            r for r in rng.sample(neighbours, k=min(len(neighbours), 40)) if r.pk != proposer.pk
+        ]
+        phones: set[str] = {proposer.phone_digest}
+        wanted = rng.randint(4, 26)
+        for k, resident in enumerate(supporters):
+            if proposal.support_count >= wanted:
+                break
+            if resident.phone_digest in phones:
+                continue  # one support per phone (a family shares one)
+            phones.add(resident.phone_digest)
+            with clock.travel(at + dt.timedelta(hours=3 + k * 5)):
+                proposals.proposal_support(proposal=proposal, resident=resident)
+            proposal.support_count += 1
+        made.append(proposal)
+        summary.add("proposals")
+    with clock.travel(_at(_workday(today - dt.timedelta(days=50)), 10)):
+        proposals.proposal_decline(actor=place.staff, proposal=made[7], answer=DECLINE_ANSWER)
+    # The three oldest go to a residents' council six weeks ago and are decided there.
+    day = _workday(today - dt.timedelta(days=45))
+    council = MeetingType.objects.get(code="resident_council")
+    _hold(
+        rng,
+        place,
+        council,
+        day,
+        19,
+        summary,
+        turnout=0.0,
+        topics=[],
+        proposals=[ResidentProposal.objects.get(pk=p.pk) for p in made[:3]],
+        support=(0.7, 0.95),
+        title=f"{day.month}月居民议事会（居民议题专场）",
+    )
+    return made
+
+
+MATTER_TITLE = "迎秀社区老旧小区雨污分流改造资金使用"
+MATTER_TEXT = (
+    "经排查，社区3个老旧小区雨污合流、排水不畅，居民反映集中。拟使用社区公益金及上级"
+    "补助资金实施雨污分流改造，由社区公开比选施工单位，居民代表全程监督。"
+)
+
+
+def build_matter(
+    rng: random.Random, place: Place, today: dt.date, summary: ConsultationSummary
+) -> Matter:
+    """A complete 四议两公开 matter: the four steps at four meetings, the resolution notice
+    for five days, then the implementation result."""
+    staff = place.staff
+    with clock.travel(_at(_workday(today - dt.timedelta(days=160)), 9)):
+        matter = matters.matter_create(
+            actor=staff,
+            unit=place.unit,
+            title=MATTER_TITLE,
+            description=MATTER_TEXT,
+            amount=Decimal("386000"),
+        )
+    types = {t.code: t for t in MeetingType.objects.all()}
+    for offset, code in (
+        (150, "branch_committee"),
+        (140, "two_committees"),
+        (128, "party_congress"),
+        (118, "resident_reps"),
+    ):
+        matter.refresh_from_db()
+        _hold(
+            rng,
+            place,
+            types[code],
+            _workday(today - dt.timedelta(days=offset)),
+            15,
+            summary,
+            turnout=0.85,
+            topics=[],
+            matter=matter,
+            support=(0.88, 0.97),
+        )
+    matter.refresh_from_db()
+    with clock.travel(_at(_workday(today - dt.timedelta(days=115)), 10)):
+        matter = matters.matter_resolution_publish(
+            actor=staff,
+            matter=matter,
+            text=(
+                f"经党支部提议、“两委”会议商议、党员大会审议、居民代表会议决议，同意{MATTER_TITLE}，"
+                "预算38.6万元，公开比选施工单位，工期三个月。"
+            ),
+            notice_days=5,
+        )
+    with clock.travel(_at(_workday(today - dt.timedelta(days=20)), 10)):
+        matter = matters.matter_result_publish(
+            actor=staff,
+            matter=matter,
+            text="改造已完工：新建雨水管网1.2公里、污水管网0.9公里，实际支出37.9万元，经居民代表验收合格。",
+        )
+    summary.add("matters")
+    return matter
+
+
+def build_decisions(
+    rng: random.Random,
+    place: Place,
+    today: dt.date,
+    summary: ConsultationSummary,
+    *,
+    heating: AgendaItem,
+    matter: Matter,
+) -> None:
+    """Decisions with milestones: the heating renovation (under way), the drainage matter
+    (done on time), and the items the councils passed recently — one late, one waiting on a
+    resident's request still being handled."""
+    staff = place.staff
+    plans: list[tuple[dict[str, Any], list[tuple[str, int, int]]]] = [
+        (
+            {
+                "item": heating,
+                "title": "老旧小区集中供暖改造",
+                "summary": "全体住户95%以上同意，实施集中供暖改造，今冬前完成入户。",
+                "responsible": "社区居委会、热力公司",
+                "project": "老旧小区供暖改造工程",
+                "days": (-70, 40),
+            },
+            [("改造方案公示", -60, 100), ("管网铺设", -10, 100), ("入户安装调试", 30, 40)],
+        ),
+        (
+            {
+                "matter": matter,
+                "title": "雨污分流改造",
+                "summary": "按居民代表会议决议实施雨污分流改造。",
+                "responsible": "社区居委会",
+                "project": "老旧小区雨污分流改造",
+                "days": (-112, -15),
+            },
+            [("公开比选施工单位", -100, 100), ("管网施工", -40, 100), ("竣工验收", -22, 100)],
+        ),
+    ]
+    passed = list(
+        AgendaItem.objects.filter(
+            meeting__unit=place.unit,
+            status=AgendaItem.Status.PASSED,
+            matter__isnull=True,
+            proposal__isnull=True,
+        )
+        .exclude(pk=heating.pk)
+        .order_by("-decided_at")[:4]
+    )
+    for n, item in enumerate(passed):
+        decided = item.decided_at.date()
+        # The first one is late: due ten days after the meeting, still at 70%.
+        due = (decided - today).days + (20 if n else 10)
+        plans.append(
+            (
+                {
+                    "item": item,
+                    "title": item.title,
+                    "summary": f"{item.meeting.title}议定：{item.title}。",
+                    "responsible": "社区居委会",
+                    "days": ((decided - today).days, due),
+                },
+                [("制定方案", (decided - today).days + 5, 100), ("组织实施", due, 50 if n else 70)],
+            )
+        )
+    for spec, steps in plans:
+        start, due = spec.pop("days")
+        with clock.travel(_at(today + dt.timedelta(days=start), 16)):
+            decision = decisions.decision_create(
+                actor=staff,
+                decided_on=today + dt.timedelta(days=start),
+                due_on=today + dt.timedelta(days=due),
+                **spec,
+            )
+            milestones = [
+                decisions.milestone_add(
+                    actor=staff, decision=decision, title=title, due_on=today + dt.timedelta(days=d)
+                )
+                for title, d, _ in steps
+            ]
+        for milestone, (_title, d, progress) in zip(milestones, steps, strict=True):
+            if not progress:
+                continue
+            when = min(today + dt.timedelta(days=d - 1), today)
+            with clock.travel(_at(max(when, today + dt.timedelta(days=start)), 17)):
+                decisions.milestone_progress(
+                    actor=staff,
+                    milestone=milestone,
+                    progress=progress,
+                    note="按计划推进" if progress < 100 else "已完成",
+                )
+        summary.add("decisions")
+
+
+PLEDGE_ITEMS: list[tuple[str, str]] = [
+    ("完成老旧小区雨污分流改造", "争取上级补助资金，年底前完工并公开账目"),
+    ("建成“一刻钟便民生活圈”", "引进便民超市、维修点各1处，6月底前运营"),
+    ("群众诉求办结率保持95%以上", "落实“接诉即办”，每周通报、每月讲评"),
+    ("新增志愿服务队伍2支", "组建“银发”调解队、青年突击队，常态开展服务"),
+    ("集体经济增收10%", "盘活闲置门面房，发展物业服务合作社"),
+    ("加装电梯不少于3部", "一楼一策征求意见，协调补贴政策"),
+]
+MIDYEAR_NOTES = {
+    "done": "已按承诺完成，相关资料已在公示栏公开。",
+    "in_progress": "正在推进，已完成年度计划的一半以上。",
+    "not_started": "受资金到位时间影响尚未启动，已协调下半年实施。",
+}
+
+
+def build_pledges(
+    rng: random.Random,
+    place: Place,
+    secretary: Actor,
+    evaluator: Actor,
+    today: dt.date,
+    summary: ConsultationSummary,
+) -> None:
+    """The secretary's pledges: last year's evaluated at year end; this year's published in
+    January, reported on mid-year, and (from November) being evaluated."""
+    evaluators = [
+        e.key
+        for kind in ("representatives", "party_members")
+        for e in roll.electors(place.unit, kind, on=today)
+    ]
+    for year in (today.year - 1, today.year):
+        chosen = rng.sample(PLEDGE_ITEMS, k=4)
+        with clock.travel(_at(_workday(dt.date(year, 1, 10)), 10)):
+            pledge = pledges.pledge_create(
+                actor=secretary,
+                unit=place.unit,
+                year=year,
+                items=[
+                    pledges.ItemDraft(title=t, measure=m, due_on=dt.date(year, 12, 31))
+                    for t, m in chosen
+                ],
+            )
+            pledge = pledges.pledge_publish(actor=secretary, pledge=pledge)
+        items = list(pledge.items.order_by("order"))
+        stages = [(dt.date(year, 7, 8), "midyear")]
+        if year < today.year:
+            stages.append((dt.date(year, 11, 3), "yearend"))
+        for day, stage in stages:
+            for item in items:
+                if stage == "yearend":
+                    fulfilment = rng.choice(("done", "done", "done", "in_progress"))
+                else:
+                    fulfilment = rng.choice(("done", "in_progress", "in_progress", "not_started"))
+                with clock.travel(_at(_workday(day), 15)):
+                    pledges.pledge_report(
+                        actor=secretary,
+                        item=item,
+                        stage=stage,
+                        fulfilment=fulfilment,
+                        note=MIDYEAR_NOTES[fulfilment],
+                    )
+        opens = max(pledges.evaluation_opens_on(year), dt.date(year, 11, 10))
+        if opens > today:
+            summary.add("pledges")
+            continue
+        with clock.travel(_at(_workday(opens), 9)):
+            pledge.refresh_from_db()
+            pledge = pledges.pledge_evaluation_open(actor=evaluator, pledge=pledge)
+            for key in rng.sample(evaluators, k=min(len(evaluators), rng.randint(18, 30))):
+                try:
+                    pledges.pledge_score(
+                        actor=evaluator,
+                        pledge=pledge,
+                        elector_key=key,
+                        score=rng.choice((95, 90, 90, 88, 85, 85, 80, 75)),
+                    )
+                except DomainError:
+                    continue  # one person in both rosters scores once
+        if year < today.year:
+            with clock.travel(_at(_workday(dt.date(year, 12, 5)), 9)):
+                pledge.refresh_from_db()
+                pledges.pledge_evaluation_close(actor=evaluator, pledge=pledge)
+        summary.add("pledges")
+
+
+def secretaries_by_community(grids: list[DemoGrid]) -> dict[int, Actor]:
+    """Each community's secretary (the demo's `shuji` in 迎秀, the points demo's elsewhere)."""
+    posts = (
+        Post.objects.filter(
+            role=Role.VILLAGE_SECRETARY, unit_id__in={g.community.pk for g in grids}, is_active=True
+        )
+        .select_related("user")
+        .order_by("id")
+    )
+    found: dict[int, Actor] = {}
+    for post in posts:
+        found.setdefault(post.unit_id, Actor.for_user(post.user))
+    return found
+
+
 def meeting_staff(grids: list[DemoGrid], users: dict[str, User]) -> dict[int, Actor]:
     """Who runs each community's meetings: `shequ` in 迎秀, the secretary elsewhere (the
     points demo made one per community)."""
@@ -363,6 +732,8 @@ def build_consultation(
     grids: list[DemoGrid],
     *,
     staff_by_community: dict[int, Actor],
+    secretaries: dict[int, Actor],
+    evaluator: Actor,
 ) -> ConsultationSummary:
     """The year of consultation; `staff_by_community` maps a community's pk to the account
     that runs its meetings (迎秀: `shequ`)."""
@@ -382,8 +753,13 @@ def build_consultation(
         _committee(rng, place, hashed, 5 if full else 3)
         summary.add("representatives", _representatives(rng, place, today))
         _year_of_meetings(rng, place, today, RHYTHM_FULL if full else RHYTHM_LIGHT, summary)
+        if place.unit.pk in secretaries:
+            build_pledges(rng, place, secretaries[place.unit.pk], evaluator, today, summary)
     home = places[0]
-    heating_vote(rng, home, today, summary)
+    build_proposals(rng, home, today, summary)
+    matter = build_matter(rng, home, today, summary)
+    heating = heating_vote(rng, home, today, summary)
+    build_decisions(rng, home, today, summary, heating=heating, matter=matter)
     _upcoming(home, today, summary)
     summary.add("venues", Venue.objects.count())
     return summary

@@ -58,9 +58,11 @@ def check_points_demo(demo: builder.DemoSummary) -> None:
     orders = Counter(Redemption.objects.values_list("status", flat=True))
     assert orders["picked_up"] and orders["cancelled"] and orders["placed"]
     assert entries.filter(kind="refund").count() == orders["cancelled"]
-    assert not Account.objects.filter(kind="household", balance__lt=0).filter(
-        redemptions__isnull=False
-    ).exists()
+    assert (
+        not Account.objects.filter(kind="household", balance__lt=0)
+        .filter(redemptions__isnull=False)
+        .exists()
+    )
 
     # Micro-tasks claimed and completed; ratings spread over the three classes and published.
     claims = Counter(TaskClaim.objects.values_list("status", flat=True))
