@@ -436,7 +436,7 @@ def build_proposals(
         made.append(proposal)
         summary.add("proposals")
     with clock.travel(_at(_workday(today - dt.timedelta(days=50)), 10)):
-        proposals.proposal_decline(actor=place.staff, proposal=made[7], answer=DECLINE_ANSWER)
+        proposals.proposal_decline(actor=place.staff, proposal=made[3], answer=DECLINE_ANSWER)
     # The three oldest go to a residents' council six weeks ago and are decided there.
     day = _workday(today - dt.timedelta(days=45))
     council = MeetingType.objects.get(code="resident_council")
