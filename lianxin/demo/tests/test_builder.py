@@ -18,6 +18,7 @@ from lianxin.core import crypto
 from lianxin.core.idnumber import parse_id_number
 from lianxin.demo import builder
 from lianxin.demo.tests.cases_checks import check_demo_requests
+from lianxin.demo.tests.consultation_checks import check_consultation_demo
 from lianxin.demo.tests.points_checks import check_points_demo
 from lianxin.party.models import (
     Duty,
@@ -166,6 +167,7 @@ def test_demo_builds_a_believable_slice_once() -> None:
     summary = builder.DemoSummary(counts=marker.changes["counts"])
     check_demo_requests(summary)
     check_points_demo(summary)
+    check_consultation_demo(summary)
 
 
 @pytest.mark.django_db
