@@ -419,6 +419,8 @@ def build_proposals(
             proposal = proposals.proposal_submit(
                 resident=proposer, unit=place.unit, title=title, body=body, place=grid.unit
             )
+        # The row's creation stamp is the database's clock; the demo dates it back.
+        ResidentProposal.objects.filter(pk=proposal.pk).update(created_at=at, updated_at=at)
         supporters = [
             r for r in rng.sample(neighbours, k=min(len(neighbours), 40)) if r.pk != proposer.pk
         ]
