@@ -479,6 +479,10 @@ def build_matter(
             description=MATTER_TEXT,
             amount=Decimal("386000"),
         )
+    # The row's creation stamp is the database's clock; the demo dates it back.
+    Matter.objects.filter(pk=matter.pk).update(
+        created_at=matter.events.get().at, updated_at=matter.events.get().at
+    )
     types = {t.code: t for t in MeetingType.objects.all()}
     for offset, code in (
         (150, "branch_committee"),
