@@ -12,7 +12,6 @@ next to the field (400); a stale form (someone acted first) redraws the fresh st
 
 from __future__ import annotations
 
-import io
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,25 +21,21 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lianxin.accounts.actor import Actor
-from lianxin.audit.models import AuditEvent
-from lianxin.audit.services import audit_record
+from lianxin.audit.exports import xlsx_export
 from lianxin.consultation import forms_decisions as f
 from lianxin.consultation import workflow as wf
 from lianxin.consultation.models import AgendaItem, Decision, Matter
 from lianxin.consultation.selectors import decisions as sel
 from lianxin.consultation.services import decisions as svc
-from lianxin.core import clock
 from lianxin.core.errors import Conflict, DomainError
 from lianxin.core.forms import add_domain_error
 from lianxin.core.http import ActorRequest, url_or_empty
 from lianxin.core.paging import page_of, querystring_without_page, require_any
 from lianxin.territory.models import Unit
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PUBLIC_PER_PAGE = 20
 
 
@@ -119,34 +114,20 @@ def _export_row(d: Decision, today: Any) -> list[Any]:
 @require_GET
 def decision_export(request: ActorRequest) -> FileResponse:
     """The list as filtered, as .xlsx (every staff list can be exported)."""
-    from openpyxl import Workbook
-
     actor = require_any(request, wf.VIEW)
     filters = sel.DecisionFilters.from_query(request.GET)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("议定事项")
-    ws.append(list(EXPORT_HEADERS))
     today = svc.today()
-    rows = 0
-    for d in sel.decision_list(actor, filters).iterator(chunk_size=2000):
-        ws.append(_export_row(d, today))
-        rows += 1
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    audit_record(
-        action=AuditEvent.Action.EXPORT,
+    return xlsx_export(
+        request,
+        sheet="议定事项",
+        headers=EXPORT_HEADERS,
+        rows=(
+            _export_row(d, today)
+            for d in sel.decision_list(actor, filters).iterator(chunk_size=2000)
+        ),
         object_type="consultation.decision",
-        object_repr=f"导出议定事项 {rows} 条",
-        changes={"filters": {"query": request.GET.urlencode()[:500], "rows": rows}},
-        scope_path=(actor.primary_post.unit_path if actor.primary_post else ""),
+        scope_path=actor.primary_post.unit_path if actor.primary_post else "",
     )
-    stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
-    response = FileResponse(
-        buf, as_attachment=True, filename=f"议定事项-{stamp}.xlsx", content_type=XLSX
-    )
-    add_never_cache_headers(response)
-    return response
 
 
 # --- create -------------------------------------------------------------------------------------

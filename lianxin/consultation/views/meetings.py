@@ -17,7 +17,6 @@ service call whose refusal is shown next to what was typed.
 from __future__ import annotations
 
 import base64
-import io
 from typing import Any, cast
 from xml.sax.saxutils import escape
 
@@ -35,8 +34,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lianxin.accounts.actor import Actor
-from lianxin.audit.models import AuditEvent
-from lianxin.audit.services import audit_record
+from lianxin.audit.exports import xlsx_export
 from lianxin.consultation import forms_meetings as f
 from lianxin.consultation import workflow as wf
 from lianxin.consultation.models import (
@@ -60,7 +58,6 @@ from lianxin.core.pdf import PdfFontMissing
 from lianxin.core.qr import qr_png
 from lianxin.territory.models import Unit
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROLL_PAGE = 50
 ATTENDANCE_PAGE = 100
 QUORUM_POLL_SECONDS = 5
@@ -154,33 +151,16 @@ def _export_row(m: Any) -> list[Any]:
 @require_GET
 def meeting_export(request: ActorRequest) -> FileResponse:
     """The list as filtered, as .xlsx (every staff list can be exported)."""
-    from openpyxl import Workbook
-
     actor = _viewer(request)
     filters = sel.MeetingFilters.from_query(request.GET)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("议事会议")
-    ws.append(list(EXPORT_HEADERS))
-    rows = 0
-    for m in sel.meeting_list(actor, filters).iterator(chunk_size=2000):
-        ws.append(_export_row(m))
-        rows += 1
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    audit_record(
-        action=AuditEvent.Action.EXPORT,
+    return xlsx_export(
+        request,
+        sheet="议事会议",
+        headers=EXPORT_HEADERS,
+        rows=(_export_row(m) for m in sel.meeting_list(actor, filters).iterator(chunk_size=2000)),
         object_type="consultation.meeting",
-        object_repr=f"导出议事会议 {rows} 条",
-        changes={"filters": {"query": request.GET.urlencode()[:500], "rows": rows}},
-        scope_path=(actor.primary_post.unit_path if actor.primary_post else ""),
+        scope_path=actor.primary_post.unit_path if actor.primary_post else "",
     )
-    stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
-    response = FileResponse(
-        buf, as_attachment=True, filename=f"议事会议-{stamp}.xlsx", content_type=XLSX
-    )
-    add_never_cache_headers(response)
-    return response
 
 
 # --- create, edit, cancel ---------------------------------------------------------------------
