@@ -138,11 +138,13 @@ SETTINGS_FIELDS = [
     "public_per_source_hour",
     "public_per_phone_day",
     "duplicate_window_days",
+    "login_codes_per_phone_hour",
 ]
 SETTINGS_HELP = {
     "basic_satisfied_weight": "满意率 =（满意 + 系数 × 基本满意）÷ 回访数",
     "weight_satisfaction": "综合分 = 各率 × 权重之和；三项权重之和应为1",
     "auto_whistle_overdue_hours": "村/社区承办的诉求超期超过这么多工作小时，自动吹哨报街道",
+    "login_codes_per_phone_hour": "居民用手机号登录（查积分、议事等）时，同一号码每小时最多发送几次验证码",
 }
 
 

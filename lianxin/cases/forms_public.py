@@ -1,4 +1,5 @@
-"""Forms of the residents' pages (no account): QR intake, 楼院有话, rating, lookup, support.
+"""Forms of the residents' pages (no account): QR intake, 楼院有话, rating, lookup, support,
+the phone login.
 
 Forms only parse; the rules (real images, rate limits, garbage text) live in
 `services.intake` and come back as `DomainError`s shown next to the field.
@@ -180,3 +181,30 @@ class SupportForm(forms.Form):
     case = forms.UUIDField()
     next = forms.CharField(required=False, max_length=1000)
     phone = forms.CharField(required=False, max_length=20)
+
+
+class PhoneForm(forms.Form):
+    """The phone login, step 1: the phone recorded in the register (services.residents)."""
+
+    phone = forms.CharField(
+        label="手机号",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "居民档案登记的手机号"}
+        ),
+        error_messages={"required": "请填写手机号"},
+    )
+    next = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
+
+
+class CodeForm(PhoneForm):
+    """Step 2: the phone again (carried in a field, never in the session) and the code."""
+
+    code = forms.CharField(
+        label="验证码",
+        max_length=6,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6}
+        ),
+        error_messages={"required": "请填写短信验证码"},
+    )

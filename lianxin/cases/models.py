@@ -822,6 +822,26 @@ class OutboundMessage(models.Model):
         verbose_name_plural = "外发消息"
 
 
+class ResidentLogin(models.Model):
+    """A one-time code sent to a resident's registered phone to open the residents' pages
+    behind the phone (services.residents: 积分、议事、兑换、认领微任务). Only digests are kept:
+    of the phone and of the code."""
+
+    phone_digest = models.CharField("手机号摘要", max_length=64, db_index=True)
+    code_digest = models.CharField("验证码摘要", max_length=64)
+    created_at = models.DateTimeField("发送时间", db_index=True)
+    expires_at = models.DateTimeField("有效期至")
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "居民验证码"
+        verbose_name_plural = "居民验证码"
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M}"
+
+
 class CaseReport(PublicModel):
     """A generated weekly (grid) or monthly (village/community) report: figures + files."""
 
@@ -878,6 +898,11 @@ class CaseSettings(Audited, TimeStampedModel):
     public_per_source_hour = models.PositiveSmallIntegerField("同一网络每小时最多提交", default=10)
     public_per_phone_day = models.PositiveSmallIntegerField("同一手机号每天最多提交", default=5)
     duplicate_window_days = models.PositiveSmallIntegerField("疑似重复：最近几天", default=7)
+    # db_default too: rows inserted without the column (the settings row that
+    # 0002_default_categories_and_time_limits creates, replayed by tests after a flush) get it.
+    login_codes_per_phone_hour = models.PositiveSmallIntegerField(
+        "同一手机号每小时最多获取验证码", default=5, db_default=5
+    )
 
     class Meta:
         verbose_name = "诉求办理设置"

@@ -686,9 +686,6 @@ class PointsSettings(Audited, TimeStampedModel):
     rating_mid_label = models.CharField("第二类户名称", max_length=10, default="达标户")
     rating_mid_min = models.IntegerField("第二类户：年度积分不低于", default=40)
     rating_low_label = models.CharField("第三类户名称", max_length=10, default="整改户")
-    login_codes_per_phone_hour = models.PositiveSmallIntegerField(
-        "同一手机号每小时最多获取验证码", default=5
-    )
     objections_per_source_hour = models.PositiveSmallIntegerField(
         "同一网络每小时最多提出异议", default=10
     )
@@ -1118,25 +1115,6 @@ class TaskClaim(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.task} · {self.resident}"
-
-
-class ResidentLogin(models.Model):
-    """A one-time code sent to a resident's phone to open their points on the phone
-    (积分查询、兑换、认领微任务). Only the code's digest is kept."""
-
-    phone_digest = models.CharField("手机号摘要", max_length=64, db_index=True)
-    code_digest = models.CharField("验证码摘要", max_length=64)
-    created_at = models.DateTimeField("发送时间", db_index=True)
-    expires_at = models.DateTimeField("有效期至")
-    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
-    used_at = models.DateTimeField("使用时间", null=True, blank=True)
-
-    class Meta:
-        verbose_name = "居民验证码"
-        verbose_name_plural = "居民验证码"
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M}"
 
 
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:

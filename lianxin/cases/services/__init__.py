@@ -9,4 +9,5 @@
 - `duplicates`: similar open requests, support, merge suggestions
 - `notify`: the staff inbox and the outbound channel interface
 - `config`: categories, SLA targets, routing rules, settings
+- `residents`: the residents' phone login (one-time code → session), shared by every later app
 """

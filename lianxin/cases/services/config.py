@@ -409,13 +409,15 @@ _LIMITS = {
     "public_per_source_hour": (1, 1000),
     "public_per_phone_day": (1, 1000),
     "duplicate_window_days": (1, 365),
+    "login_codes_per_phone_hour": (1, 100),
 }
 
 
 @transaction.atomic
 def case_settings_update(*, actor: Actor, **values: Any) -> CaseSettings:
     """Change the deployment-wide rules: 满意率 and composite-score weights (the three
-    weights add up to 1), the auto-whistle threshold, limits and windows."""
+    weights add up to 1), the auto-whistle threshold, limits (incl. the residents' login
+    codes per phone and hour) and windows."""
     require_global(actor)
     row = case_settings()
     for name in (*_UNIT_SHARE, "weight_satisfaction"):

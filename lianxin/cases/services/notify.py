@@ -4,6 +4,11 @@ Services call `notify_users` / `notify_reporter` inside their transaction; rows 
 inserts so a rolled-back action leaves no message. The outbound channel is chosen by the
 setting ``LIANXIN_OUTBOUND_CHANNEL`` (a dotted path to an `OutboundChannel` class); the
 default `RecordingChannel` only records what would be sent.
+
+Outbound templates (a gateway maps each name to its own template id; payload keys in
+brackets): ``case_received`` (tracking_no), ``case_resolved`` (tracking_no, result),
+``case_guided`` (tracking_no, guidance), ``resident_login_code`` (code, minutes;
+`services.residents`).
 """
 
 from __future__ import annotations

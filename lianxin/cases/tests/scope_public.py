@@ -1,9 +1,9 @@
 """The residents' URLs (namespace ``resident``) are public by design: no account.
 
 What each reveals is bounded by its own key (a private token, the phone found by lookup,
-or the reporter's consent to publish); lianxin/cases/tests/test_public*.py prove those
-bounds (wrong token 404, other requests' photos 404, hidden items absent, personal data
-masked)."""
+the phone proven by a one-time code, or the reporter's consent to publish);
+lianxin/cases/tests/test_public*.py and test_resident_login.py prove those bounds (wrong
+token 404, other requests' photos 404, hidden items absent, personal data masked)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ PUBLIC = {
     "resident:column_submit": "楼院有话 submit form of a community",
     "resident:board": "成果清单: resolved requests not hidden by staff, no personal data",
     "resident:board_photo": "before/after photos of requests shown on the results board",
+    "resident:login": "phone → one-time code (same answer for unknown phones; limited per "
+    "phone and per client address); reveals only the session's own masked phone",
+    "resident:login_verify": "phone + one-time code → session (5 tries per code)",
+    "resident:logout": "closes the phone session (POST)",
 }
 for _name, _reason in PUBLIC.items():
     register_public(_name, _reason)

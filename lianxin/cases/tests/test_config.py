@@ -230,6 +230,10 @@ def test_settings_weights_must_add_up(world) -> None:  # noqa: ANN001
     assert row.weight_response == Decimal("0.2") and row.auto_whistle_overdue_hours == 8
     bad = admin.post(url, {**data, "supervise_reopen_count": "0"})
     assert errors_of(bad, "supervise_reopen_count")
+    bad = admin.post(url, {**data, "login_codes_per_phone_hour": "0"})
+    assert errors_of(bad, "login_codes_per_phone_hour")
+    assert admin.post(url, {**data, "login_codes_per_phone_hour": "8"}).status_code == 302
+    assert config.case_settings().login_codes_per_phone_hour == 8
 
 
 # --- calendar --------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 - QR intake (码上办) at a building, grid or village, and the 楼院有话 submit form
 - the private page behind the link given at submission (督: every public step; 评: rating)
 - lookup by tracking number + phone, then the list of one's own requests (session)
+- the phone login (one-time code, services.residents): one identity for the residents' pages
+  of every app (points, consultation, ...), which send the unsigned here with ``next``
 - similar open requests while typing (htmx) and support (附议) instead of a duplicate
 - the 楼院有话 column and the results board (示), which never show personal data
 
@@ -25,19 +27,22 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lianxin.cases import workflow as wf
 from lianxin.cases.forms_public import (
+    CodeForm,
     ColumnRequestForm,
     LookupForm,
+    PhoneForm,
     RatingForm,
     RequestForm,
     SupportForm,
 )
 from lianxin.cases.models import Case, CaseEvent, CasePhoto
 from lianxin.cases.qrsheet import place_label
-from lianxin.cases.services import duplicates, intake, lifecycle
+from lianxin.cases.services import duplicates, intake, lifecycle, residents
 from lianxin.cases.services.config import case_settings
 from lianxin.cases.services.photos import gps_from_upload
 from lianxin.cases.workflow import Action, Channel, Outcome, Satisfaction, Status
@@ -50,6 +55,8 @@ from lianxin.territory.models import Unit
 R = TypeVar("R", bound=HttpResponseBase)
 PER_PAGE = 20
 LOOKUPS_PER_HOUR = 20
+# Login codes asked for from one client address per hour (the service also limits per phone).
+LOGIN_CODES_PER_ADDRESS_HOUR = 20
 SESSION_PHONE_KEY = "lianxin_resident_phone"
 RESIDENT_ACTIONS = frozenset({Action.SUBMIT, Action.RATE, Action.SUPPORT, Action.FOLLOW_UP})
 # Ordinary requests only: mediations and errands are about named people.
@@ -552,6 +559,111 @@ def mine_photo(request: HttpRequest, tracking_no: str, photo_id: Any) -> FileRes
     )
 
 
+# --- the phone login --------------------------------------------------------------------------
+
+
+def _login_send_allowed(request: HttpRequest) -> bool:
+    """At most LOGIN_CODES_PER_ADDRESS_HOUR code requests per client address (many phones
+    from one place is someone sending texts to strangers)."""
+    key = "lianxin:resident:login:" + intake.source_digest(_client_ip(request) or "-")
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count <= LOGIN_CODES_PER_ADDRESS_HOUR
+
+
+def _with_next(name: str, target: str) -> str:
+    """The URL of a login step that carries `next` on (links between the two steps)."""
+    url = reverse(name)
+    return f"{url}?{urlencode({'next': target})}" if target else url
+
+
+def _login_page(request: HttpRequest, form: PhoneForm) -> HttpResponse:
+    target = str(form["next"].value() or "")
+    return _private(
+        render(
+            request,
+            "cases/public/login.html",
+            {
+                "form": form,
+                "signed_in_as": residents.session_phone_masked(request),
+                "continue_url": safe_next(request, target),
+                "verify_url": _with_next("resident:login_verify", target),
+            },
+        )
+    )
+
+
+def _verify_page(
+    request: HttpRequest, form: CodeForm, *, sent_to: str = "", shown_code: str | None = None
+) -> HttpResponse:
+    target = str(form["next"].value() or "")
+    return _private(
+        render(
+            request,
+            "cases/public/login_verify.html",
+            {
+                "form": form,
+                "sent_to": sent_to,
+                "shown_code": shown_code,
+                "minutes": residents.CODE_MINUTES,
+                "login_url": _with_next("resident:login", target),
+            },
+        )
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    """Phone number → a one-time code (shown on the page in the demo)."""
+    form = PhoneForm(request.POST or None, initial={"next": request.GET.get("next", "")})
+    if request.method == "POST" and form.is_valid():
+        if not _login_send_allowed(request):
+            form.add_error("phone", "获取验证码过于频繁，请一小时后再试")
+        else:
+            try:
+                shown = residents.login_code_send(form.cleaned_data["phone"])
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                digits = crypto.normalise_phone(form.cleaned_data["phone"])
+                # Rendered, not redirected: the typed phone goes on to the next form without
+                # being kept in the session or a URL.
+                code_form = CodeForm(initial={"phone": digits, "next": form.cleaned_data["next"]})
+                return _verify_page(
+                    request, code_form, sent_to=crypto.mask_phone(digits), shown_code=shown
+                )
+    return _login_page(request, form)
+
+
+@require_http_methods(["GET", "POST"])
+def login_verify(request: HttpRequest) -> HttpResponse:
+    """Phone + code → the session opens and `next` (a page of this site) follows."""
+    form = CodeForm(request.POST or None, initial={"next": request.GET.get("next", "")})
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        try:
+            digest = residents.login_code_verify(phone, form.cleaned_data["code"])
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            residents.session_open(request, phone_digest=digest, phone=phone)
+            target = safe_next(request, form.cleaned_data["next"], reverse("resident:login"))
+            return _private(redirect(target))
+    return _verify_page(request, form)
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    """Close the phone session (a request lookup in the same browser stays)."""
+    residents.session_close(request)
+    messages.info(request, "已退出")
+    return _private(redirect("resident:login"))
+
+
 # --- 楼院有话 and the results board ------------------------------------------------------------
 
 
@@ -690,6 +802,9 @@ urlpatterns: list[URLPattern] = [
     path("mine/", mine, name="mine"),
     path("mine/<str:tracking_no>/", mine_case, name="mine_case"),
     path("mine/<str:tracking_no>/photo/<uuid:photo_id>/", mine_photo, name="mine_photo"),
+    path("login/", login, name="login"),
+    path("login/verify/", login_verify, name="login_verify"),
+    path("logout/", logout, name="logout"),
     path("v/<str:code>/", column, name="column"),
     path("v/<str:code>/new/", column_submit, name="column_submit"),
     path("v/<str:code>/board/", board, name="board"),

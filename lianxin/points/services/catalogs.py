@@ -600,12 +600,11 @@ def settings_update(
     rating_mid_label: str,
     rating_mid_min: Any,
     rating_low_label: str,
-    login_codes_per_phone_hour: Any,
     objections_per_source_hour: Any,
 ) -> PointsSettings:
     """Edit the settings row: the reminder-talk threshold, the party members' combined-score
     weights (adding up to 1), the 三类户 labels and thresholds (第二类 below 第一类) and the
-    residents' rate limits. Applies from now on (ratings already made stay)."""
+    residents' objection limit. Applies from now on (ratings already made stay)."""
     require_global(actor)
     own = _weight(member_own_weight, "member_own_weight")
     linked = _weight(member_linked_weight, "member_linked_weight")
@@ -633,9 +632,6 @@ def settings_update(
     row.rating_top_min, row.rating_mid_min = top, mid
     for field, label in labels.items():
         setattr(row, field, label)
-    row.login_codes_per_phone_hour = _int(
-        login_codes_per_phone_hour, "login_codes_per_phone_hour", low=1, high=100, what="次数"
-    )
     row.objections_per_source_hour = _int(
         objections_per_source_hour, "objections_per_source_hour", low=1, high=1000, what="次数"
     )

@@ -23,6 +23,7 @@ from django.db.models.functions import Abs
 
 from lianxin.accounts.actor import Actor
 from lianxin.cases.models import Case
+from lianxin.cases.services.residents import clean_mobile
 from lianxin.core import clock, crypto
 from lianxin.core.errors import Conflict, DomainError, PermissionDenied
 from lianxin.party.models import LinkageActivity, PartyMember
@@ -423,8 +424,6 @@ def objection_file(
     objection = Objection(proposal=proposal, text=text, source_digest=source_digest)
     phone = (phone or "").strip()
     if phone:
-        from lianxin.points.services.residents import clean_mobile
-
         crypto.assign(objection, "phone", crypto.protect_phone(clean_mobile(phone)))
     objection.save()
     if proposal.status == Status.IN_NOTICE:

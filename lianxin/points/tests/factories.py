@@ -144,7 +144,7 @@ def micro_task(
 
 def phone_sign_in(client: Any, resident: Any) -> None:
     """Open the phone session of `resident` (as the one-time code would)."""
-    from lianxin.points.services.residents import SESSION_KEY
+    from lianxin.cases.services.residents import SESSION_KEY
 
     session = client.session
     session[SESSION_KEY] = resident.phone_digest

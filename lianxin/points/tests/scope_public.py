@@ -1,8 +1,8 @@
 """The residents' URLs of points (namespace ``points_public``) are public by design.
 
 What each reveals is bounded by its own key: a village code (published proposals and scores,
-subjects by their masked public label), or the phone proven by a one-time code (only that
-phone's households). lianxin/points/tests/test_public*.py prove those bounds: no head names
+subjects by their masked public label), or the phone proven by a one-time code (cases'
+`resident:login`; only that phone's households). lianxin/points/tests/test_public*.py prove those bounds: no head names
 or phone digits on the boards, other households' statements 404, nothing without the
 session."""
 
@@ -17,12 +17,8 @@ PUBLIC = {
     "points_public:ranking": "积分榜 of a village: top scores with masked names",
     "points_public:object": "objection to a proposal on notice (POST, CSRF, rate-limited per "
     "client address); answers with the public board",
-    "points_public:login": "phone → one-time code (same answer for unknown phones; limited "
-    "per phone and per client address)",
-    "points_public:login_verify": "phone + one-time code → session (5 tries per code)",
-    "points_public:logout": "closes the phone session (POST)",
-    "points_public:home": "households of the phone proven by a one-time code (session); "
-    "redirects to login without it",
+    "points_public:home": "households of the phone proven by a one-time code (session of "
+    "resident:login); redirects to that login without it",
     "points_public:statement": "statement of one household of the session's phone; 404 for "
     "any other household",
 }

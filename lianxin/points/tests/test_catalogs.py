@@ -292,7 +292,6 @@ def _settings(**over: object) -> dict[str, object]:
         "rating_mid_label": "达标户",
         "rating_mid_min": 45,
         "rating_low_label": "整改户",
-        "login_codes_per_phone_hour": 5,
         "objections_per_source_hour": 10,
     } | over
 
@@ -306,7 +305,6 @@ def test_settings_are_checked_and_saved(world) -> None:  # noqa: ANN001
         ({"rating_mid_min": 90}, "rating_mid_min"),
         ({"rating_low_label": "达标户"}, "rating_low_label"),
         ({"rating_top_label": ""}, "rating_top_label"),
-        ({"login_codes_per_phone_hour": 0}, "login_codes_per_phone_hour"),
         ({"low_score_threshold": "六十"}, "low_score_threshold"),
     ]:
         with pytest.raises(DomainError) as err:

@@ -179,7 +179,6 @@ def test_settings_page_checks_weights_and_keeps_input(world) -> None:  # noqa: A
         "rating_mid_label": "达标户",
         "rating_mid_min": "40",
         "rating_low_label": "整改户",
-        "login_codes_per_phone_hour": "5",
         "objections_per_source_hour": "10",
     }
     bad = client.post(reverse("points:config_settings"), data)

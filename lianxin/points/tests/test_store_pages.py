@@ -246,7 +246,8 @@ def test_cancel_from_the_order_page(world, item, account) -> None:  # noqa: ANN0
 def test_phone_store_needs_the_code_session(client, world, item) -> None:  # noqa: ANN001
     response = client.get(reverse("points_public:store"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("points_public:login"))
+    login = reverse("resident:login")
+    assert response["Location"] == f"{login}?next=%2Fp%2Fstore%2F"
     assert "no-store" in response["Cache-Control"]
 
 

@@ -52,7 +52,6 @@ SETTINGS_FIELDS = [
     "rating_mid_label",
     "rating_mid_min",
     "rating_low_label",
-    "login_codes_per_phone_hour",
     "objections_per_source_hour",
 ]
 

@@ -1,8 +1,9 @@
 """Residents' phone pages of the points store and micro-tasks (namespace ``points_public``).
 
-Behind the phone login of `views.public` (a one-time code; `services.residents`): the
-session holds only the phone's digest, and every page looks up the residents behind it. A
-resident sees the store of the village their household lives in, redeems from the
+Behind the residents' phone login of cases (`resident:login`, a one-time code;
+`cases.services.residents`): the session holds only the phone's digest, and every page
+looks up the residents behind it; without it a page sends the browser to that login with
+`next`. A resident sees the store of the village their household lives in, redeems from the
 household's balance (channel `phone`), gets a six-digit pickup code shown large, follows and
 cancels their household's orders; sees the open micro-tasks of their village and grid,
 claims one and gives it back before it is confirmed. Orders and claims of anyone else are
@@ -18,15 +19,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import URLPattern, path, reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from lianxin.cases.services import residents as phone_login
 from lianxin.core.errors import DomainError
 from lianxin.core.forms import add_domain_error
 from lianxin.core.paging import page_of, querystring_without_page
 from lianxin.people.models import Resident
 from lianxin.points.models import Account, MicroTask, Redemption, StoreItem, TaskClaim
-from lianxin.points.services import residents as phone_login
 from lianxin.points.services import store as store_svc
 from lianxin.points.services import tasks as task_svc
 
@@ -41,11 +43,9 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 def _login_redirect(request: HttpRequest) -> HttpResponse:
-    try:
-        url = reverse("points_public:login") + "?next=" + request.path
-    except NoReverseMatch:  # the login page ships with views.public
-        raise Http404("请先用手机号验证身份") from None
-    return _private(redirect(url))
+    """To the residents' phone login, coming back here once signed in."""
+    query = urlencode({"next": request.get_full_path()})
+    return _private(redirect(f"{reverse('resident:login')}?{query}"))
 
 
 class Phone:

@@ -3,12 +3,13 @@
 - the village's notice board (积分公示栏): proposals on notice, each with an objection form,
   and what was booked in the last 30 days; its printable QR code (PNG)
 - the village's ranking board (积分榜): masked names only
-- the phone login (one-time code) and, behind it, the households of that phone: balance,
-  this year's score, statement, contributions, proposals on their way
+- behind the residents' phone login (one-time code; `resident:login` of cases, /r/login/),
+  the households of that phone: balance, this year's score, statement, contributions,
+  proposals on their way
 
 Public pages show subjects by `Account.public_label` (masked names, no door numbers) and mask
 runs of 7+ digits in free text; the phone pages show only the households of the residents
-behind the phone in the session (services.residents).
+behind the phone in the session (cases.services.residents).
 """
 
 from __future__ import annotations
@@ -18,27 +19,21 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from lianxin.cases.services import residents
 from lianxin.cases.services.intake import source_digest
-from lianxin.core import crypto
 from lianxin.core.errors import DomainError
 from lianxin.core.forms import add_domain_error
-from lianxin.core.http import safe_next
 from lianxin.core.qr import qr_png
 from lianxin.points import public as sel
 from lianxin.points.models import Proposal
-from lianxin.points.services import proposals, residents
+from lianxin.points.services import proposals
 from lianxin.territory.models import Unit
-
-# Codes asked for from one client address per hour (the service also limits per phone).
-LOGIN_CODES_PER_ADDRESS_HOUR = 20
-
 
 # --- forms -----------------------------------------------------------------------------------
 
@@ -57,29 +52,6 @@ class ObjectionForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
         help_text="便于工作人员回复您，不会公开",
-    )
-
-
-class PhoneForm(forms.Form):
-    phone = forms.CharField(
-        label="手机号",
-        max_length=20,
-        widget=forms.TextInput(
-            attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "居民档案登记的手机号"}
-        ),
-        error_messages={"required": "请填写手机号"},
-    )
-    next = forms.CharField(required=False, widget=forms.HiddenInput)
-
-
-class CodeForm(PhoneForm):
-    code = forms.CharField(
-        label="验证码",
-        max_length=6,
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6}
-        ),
-        error_messages={"required": "请填写短信验证码"},
     )
 
 
@@ -105,10 +77,6 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _safe_next(request: HttpRequest, target: str) -> str:
-    return safe_next(request, target, reverse("points_public:home"))
-
-
 def _optional_url(name: str, village: Unit | None) -> str | None:
     """A link to another helper's page (store, micro-tasks) if it exists: without arguments,
     else by the village's code."""
@@ -122,8 +90,9 @@ def _optional_url(name: str, village: Unit | None) -> str | None:
 
 
 def _login_redirect(request: HttpRequest) -> HttpResponseRedirect:
+    """To the residents' phone login of cases, coming back here once signed in."""
     query = urlencode({"next": request.get_full_path()})
-    return redirect(f"{reverse('points_public:login')}?{query}")
+    return redirect(f"{reverse('resident:login')}?{query}")
 
 
 # --- the notice board ------------------------------------------------------------------------
@@ -219,87 +188,13 @@ def ranking(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-# --- phone login -----------------------------------------------------------------------------
-
-
-def _send_allowed(request: HttpRequest) -> bool:
-    """At most LOGIN_CODES_PER_ADDRESS_HOUR code requests per client address (many phones from one
-    place is someone sending texts to strangers)."""
-    key = "lianxin:points:login:" + source_digest(_client_ip(request) or "-")
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count <= LOGIN_CODES_PER_ADDRESS_HOUR
-
-
-def _verify_page(
-    request: HttpRequest, form: CodeForm, *, sent_to: str = "", shown_code: str | None = None
-) -> HttpResponse:
-    return _private(
-        render(
-            request,
-            "points/public/login_verify.html",
-            {"form": form, "sent_to": sent_to, "shown_code": shown_code},
-        )
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def login(request: HttpRequest) -> HttpResponse:
-    """Phone number → a one-time code (shown on the page in the demo)."""
-    form = PhoneForm(request.POST or None, initial={"next": request.GET.get("next", "")})
-    if request.method == "POST" and form.is_valid():
-        if not _send_allowed(request):
-            form.add_error("phone", "获取验证码过于频繁，请一小时后再试")
-        else:
-            try:
-                shown = residents.login_code_send(form.cleaned_data["phone"])
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                digits = crypto.normalise_phone(form.cleaned_data["phone"])
-                # Rendered, not redirected: the typed phone goes on to the next form without
-                # being kept in the session or a URL.
-                code_form = CodeForm(initial={"phone": digits, "next": form.cleaned_data["next"]})
-                return _verify_page(
-                    request, code_form, sent_to=crypto.mask_phone(digits), shown_code=shown
-                )
-    return _private(render(request, "points/public/login.html", {"form": form}))
-
-
-@require_http_methods(["GET", "POST"])
-def login_verify(request: HttpRequest) -> HttpResponse:
-    """Phone + code → the session opens and the household page follows."""
-    form = CodeForm(request.POST or None, initial={"next": request.GET.get("next", "")})
-    if request.method == "POST" and form.is_valid():
-        phone = form.cleaned_data["phone"]
-        try:
-            digest = residents.login_code_verify(phone, form.cleaned_data["code"])
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            residents.session_open(request, phone_digest=digest, phone=phone)
-            return _private(redirect(_safe_next(request, form.cleaned_data["next"])))
-    return _verify_page(request, form)
-
-
-@require_POST
-def logout(request: HttpRequest) -> HttpResponse:
-    residents.session_close(request)
-    messages.info(request, "已退出")
-    return _private(redirect("points_public:login"))
-
-
 # --- behind the login ------------------------------------------------------------------------
 
 
 def _session_residents(request: HttpRequest) -> list[Any] | None:
     """The residents behind the session's phone; None when not signed in (or nobody lives
     behind the phone any more, which closes the session)."""
-    if not request.session.get(residents.SESSION_KEY):
+    if not residents.session_phone_digest(request):
         return None
     found = residents.session_residents(request)
     if not found:
@@ -327,7 +222,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "points/public/home.html",
             {
                 "cards": cards,
-                "phone_masked": request.session.get(residents.SESSION_MASK_KEY, ""),
+                "phone_masked": residents.session_phone_masked(request),
                 "year": sel.today().year,
             },
         )
@@ -358,9 +253,6 @@ urlpatterns: list[URLPattern] = [
     path("v/<str:code>/qr.png", board_qr, name="board_qr"),
     path("v/<str:code>/ranking/", ranking, name="ranking"),
     path("object/<uuid:public_id>/", object_file, name="object"),
-    path("login/", login, name="login"),
-    path("login/verify/", login_verify, name="login_verify"),
-    path("logout/", logout, name="logout"),
     path("me/", home, name="home"),
     path("me/<uuid:account_id>/", statement, name="statement"),
 ]

@@ -1,12 +1,18 @@
 """Residents on the phone, without an account: a one-time code to the registered phone.
 
+One identity for every resident-facing app (points, consultation, ...): the page is
+`resident:login` (views/public.py, `/r/login/?next=...`); later apps read who is signed in
+with `session_residents` / `session_phone_digest` and send the unsigned to that page.
+
 A resident types the phone number recorded in the register (居民档案); a six-digit code goes
-to that phone through the outbound channel (cases.services.notify); typing it back opens the
-browser session for `SESSION_DAYS`. The session holds only the phone's keyed digest; the
-residents (and so the households) behind it are looked up on each request. The login table
-keeps only digests of codes (the outbound record holds the code, since the gateway sends
-it); a code is good for `CODE_MINUTES` and `MAX_ATTEMPTS` tries, and wrong tries are
-counted in their own transaction.
+to that phone through the outbound channel (`notify.outbound_channel`, template
+``resident_login_code``); typing it back opens the browser session for `SESSION_DAYS`. The
+session holds only the phone's keyed digest (and its masked form); the residents (and so the
+households) behind it are looked up on each request, so a resident who moved out loses
+access at once. The login table keeps only digests of codes (the outbound record holds the
+code, since the gateway sends it); a code is good for `CODE_MINUTES` and `MAX_ATTEMPTS`
+tries, and wrong tries are counted in their own transaction. Codes per phone and hour:
+`CaseSettings.login_codes_per_phone_hour`.
 
 With `LIANXIN_SHOW_LOGIN_CODES` (on in the demo, off in production) the page shows the code,
 since the demo has no SMS gateway.
@@ -23,15 +29,16 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
 
+from lianxin.cases.models import ResidentLogin
+from lianxin.cases.services.config import case_settings
 from lianxin.cases.services.notify import outbound_channel
 from lianxin.core import clock, crypto
 from lianxin.core.errors import DomainError
 from lianxin.people.models import Resident
-from lianxin.points.models import ResidentLogin
-from lianxin.points.services.config import points_settings
 
-SESSION_KEY = "points_phone_digest"
-SESSION_MASK_KEY = "points_phone_masked"
+SESSION_KEY = "resident_phone_digest"
+SESSION_MASK_KEY = "resident_phone_masked"
+LOGIN_TEMPLATE = "resident_login_code"
 SESSION_DAYS = 30
 CODE_MINUTES = 10
 MAX_ATTEMPTS = 5
@@ -51,6 +58,7 @@ def _code_digest(phone_digest: str, code: str) -> str:
 
 
 def residents_with_phone(phone_digest: str) -> QuerySet[Resident]:
+    """Active residents of active households registered with the phone (with their unit)."""
     return Resident.objects.filter(
         phone_digest=phone_digest, is_active=True, household__is_active=True
     ).select_related("household__unit")
@@ -64,7 +72,7 @@ def login_code_send(phone: str) -> str | None:
     digits = clean_mobile(phone)
     digest = crypto.phone_digest(digits)
     now = clock.now()
-    limit = points_settings().login_codes_per_phone_hour
+    limit = case_settings().login_codes_per_phone_hour
     recent = ResidentLogin.objects.filter(
         phone_digest=digest, created_at__gte=now - dt.timedelta(hours=1)
     ).count()
@@ -82,7 +90,7 @@ def login_code_send(phone: str) -> str | None:
     outbound_channel().send(
         to_digest=digest,
         to_masked=crypto.mask_phone(digits),
-        template="points_login_code",
+        template=LOGIN_TEMPLATE,
         # The gateway needs the code to send it; the record lives as long as SMS logs do.
         payload={"code": code, "minutes": CODE_MINUTES},
         case=None,
@@ -135,13 +143,27 @@ def session_open(request: HttpRequest, *, phone_digest: str, phone: str) -> None
 
 
 def session_close(request: HttpRequest) -> None:
+    """Sign the browser out (the rest of the session, e.g. a request lookup, stays)."""
     request.session.pop(SESSION_KEY, None)
     request.session.pop(SESSION_MASK_KEY, None)
 
 
+def session_phone_digest(request: HttpRequest) -> str:
+    """The digest of the phone proven by a code in this session ("" when not signed in)."""
+    return str(request.session.get(SESSION_KEY) or "")
+
+
+def session_phone_masked(request: HttpRequest) -> str:
+    """The signed-in phone, masked (138****5678), for "signed in as" lines; "" when not."""
+    if not session_phone_digest(request):
+        return ""
+    return str(request.session.get(SESSION_MASK_KEY) or "")
+
+
 def session_residents(request: HttpRequest) -> list[Resident]:
-    """The residents behind the session's phone (empty when not signed in)."""
-    digest = request.session.get(SESSION_KEY)
+    """The residents behind the session's phone (empty when not signed in, or when nobody
+    lives behind the phone any more)."""
+    digest = session_phone_digest(request)
     if not digest:
         return []
     return list(residents_with_phone(digest))
