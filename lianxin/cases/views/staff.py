@@ -10,7 +10,6 @@ the conflict and the fresh state.
 
 from __future__ import annotations
 
-import io
 import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,8 +26,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lianxin.accounts.actor import Actor
-from lianxin.audit.models import AuditEvent
-from lianxin.audit.services import audit_record
+from lianxin.audit.exports import xlsx_export
 from lianxin.cases import forms as f
 from lianxin.cases import selectors
 from lianxin.cases import workflow as wf
@@ -47,7 +45,6 @@ from lianxin.core.paging import require_any as _require_any
 
 PAGE_SIZE = 50
 CONFLICT_MESSAGE = "该诉求刚刚已被他人处理，请查看最新状态后再操作"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- lists --------------------------------------------------------------------------------------
@@ -169,32 +166,19 @@ def export_row(c: Case) -> list[Any]:
 @login_required
 def case_export(request: ActorRequest) -> FileResponse:
     """The list as filtered, as .xlsx (DESIGN.md: every staff list can be exported)."""
-    from openpyxl import Workbook
-
     actor = _require_any(request, wf.VIEW, wf.DEPARTMENT)
     filters = selectors.CaseFilters.from_query(request.GET)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("督办" if filters.supervision else "诉求")
-    ws.append(list(EXPORT_HEADERS))
-    rows = 0
-    for case in selectors.case_list(actor, filters).iterator(chunk_size=2000):
-        ws.append(export_row(case))
-        rows += 1
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    audit_record(
-        action=AuditEvent.Action.EXPORT,
+    return xlsx_export(
+        request,
+        sheet="督办" if filters.supervision else "诉求",
+        headers=EXPORT_HEADERS,
+        rows=(
+            export_row(case)
+            for case in selectors.case_list(actor, filters).iterator(chunk_size=2000)
+        ),
         object_type="cases.case",
-        object_repr=f"导出诉求 {rows} 条"[:200],
-        changes={"filters": {"query": request.GET.urlencode()[:500], "rows": rows}},
-        scope_path=(actor.primary_post.unit_path if actor.primary_post else ""),
+        scope_path=actor.primary_post.unit_path if actor.primary_post else "",
     )
-    stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
-    name = f"{'督办' if filters.supervision else '诉求'}-{stamp}.xlsx"
-    response = FileResponse(buf, as_attachment=True, filename=name, content_type=XLSX)
-    add_never_cache_headers(response)
-    return response
 
 
 # --- queues -------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ to the actor's 积分超市 permission (404 outside).
 
 from __future__ import annotations
 
-import io
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -21,12 +20,10 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lianxin.accounts.actor import Actor
-from lianxin.audit.models import AuditEvent
-from lianxin.audit.services import audit_record
+from lianxin.audit.exports import xlsx_export
 from lianxin.core import clock
 from lianxin.core.clock import local_naive
 from lianxin.core.errors import DomainError
@@ -41,7 +38,6 @@ from lianxin.points.services import store as svc
 from lianxin.points.services.accounts import account_for_household
 from lianxin.points.services.config import scheme_for
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SEARCH_LIMIT = 20
 
 
@@ -506,33 +502,21 @@ def _export_row(r: Redemption) -> list[Any]:
 @login_required
 def redemption_export(request: ActorRequest) -> FileResponse:
     """The order list as filtered, as .xlsx (every staff list can be exported)."""
-    from openpyxl import Workbook
-
     actor = require_any(request, wf.STORE)
     filters = RedemptionFilterForm(request.GET or None).filters()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("兑换记录")
-    ws.append(list(EXPORT_HEADERS))
-    rows = 0
-    for order in svc.redemption_list(actor, filters).iterator(chunk_size=2000):
-        ws.append(_export_row(order))
-        rows += 1
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    audit_record(
-        action=AuditEvent.Action.EXPORT,
-        object_type="points.redemption",
-        object_repr=f"导出兑换记录 {rows} 条",
-        changes={"filters": {"query": request.GET.urlencode()[:500], "rows": rows}},
-        scope_path=actor.primary_post.unit_path if actor.primary_post else "",
-    )
     stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
-    response = FileResponse(
-        buf, as_attachment=True, filename=f"积分兑换记录-{stamp}.xlsx", content_type=XLSX
+    return xlsx_export(
+        request,
+        sheet="兑换记录",
+        headers=EXPORT_HEADERS,
+        rows=(
+            _export_row(order)
+            for order in svc.redemption_list(actor, filters).iterator(chunk_size=2000)
+        ),
+        object_type="points.redemption",
+        scope_path=actor.primary_post.unit_path if actor.primary_post else "",
+        filename=f"积分兑换记录-{stamp}.xlsx",
     )
-    add_never_cache_headers(response)
-    return response
 
 
 def _detail(
