@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 
 TRACKING_SPLIT = re.compile(r"[\s,，、;；]+")
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DecisionForm(forms.Form):

@@ -129,12 +129,16 @@ class VenueForm(forms.Form):
 
 class RepresentativeForm(forms.Form):
     resident = forms.CharField(widget=forms.HiddenInput, required=False)
-    term_start = forms.DateField(label="任期开始", widget=forms.DateInput(attrs={"type": "date"}))
+    term_start = forms.DateField(
+        label="任期开始", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class TermEndForm(forms.Form):
     term_end = forms.DateField(
-        label="任期结束", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="任期结束",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

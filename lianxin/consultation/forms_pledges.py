@@ -40,7 +40,9 @@ class PledgeItemForm(forms.Form):
         label="措施与时限", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     due_on = forms.DateField(
-        label="承诺完成", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="承诺完成",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     version = forms.IntegerField(widget=forms.HiddenInput())
 

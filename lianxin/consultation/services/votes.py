@@ -256,6 +256,37 @@ def ballot_record(*, actor: Actor, item: AgendaItem, elector_key: str, choice: s
     return _cast(item, elector, choice, channel=Ballot.Channel.IN_PERSON, by=actor.user_id)
 
 
+BALLOTS_AT_ONCE = 100
+
+
+@transaction.atomic
+def ballots_record_many(
+    *, actor: Actor, item: AgendaItem, elector_keys: list[str], choice: str
+) -> tuple[int, list[str]]:
+    """Staff record the same choice for several electors at once (a show of hands: "the rest
+    of this page agree"). Each key goes through `ballot_record`, so every rule of a single
+    ballot holds; returns how many were recorded and the refusals (already voted, no vote)."""
+    require(actor, wf.RUN, item.meeting.unit.path)
+    if item.status != ItemStatus.VOTING:
+        raise DomainError("该议题不在表决中")
+    if choice not in Choice.values:
+        raise DomainError("请选择同意、反对或弃权", field="choice")
+    keys = list(dict.fromkeys(k for k in elector_keys if k))
+    if not keys:
+        raise DomainError("没有要登记的表决人", field="elector")
+    if len(keys) > BALLOTS_AT_ONCE:
+        raise DomainError(f"一次最多登记{BALLOTS_AT_ONCE}人", field="elector")
+    done, refused = 0, []
+    for key in keys:
+        try:
+            ballot_record(actor=actor, item=item, elector_key=key, choice=choice)
+        except DomainError as exc:
+            refused.append(exc.message)
+        else:
+            done += 1
+    return done, refused
+
+
 @transaction.atomic
 def ballot_by_resident(*, item: AgendaItem, residents: list[Resident], choice: str) -> Ballot:
     """A resident signed in with the phone votes on an item open for online votes."""

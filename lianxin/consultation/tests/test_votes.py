@@ -176,7 +176,7 @@ def test_online_link_works_once_and_not_after_close(world) -> None:  # noqa: ANN
     resident = Client()
     page = resident.get(f"/c/vote/{tokens[0]}/")
     assert page.status_code == 200 and "过半数同意" in page.content.decode()
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "strict-origin"
     done = resident.post(f"/c/vote/{tokens[0]}/", {"choice": "yes"})
     assert "投票成功" in done.content.decode()
     again = resident.post(f"/c/vote/{tokens[0]}/", {"choice": "no"})

@@ -7,6 +7,8 @@ Staff (namespace `consultation`):
   (the quorum refusal shown on the page), conclude without a vote, the outcome, the ballots.
 - `item_roll` / `item_ballot`: the in-person ballot sheet; each row's three buttons post with
   htmx and get the row back, so staff click through the room on a phone.
+  `item_ballot` with `many` records one choice for the page's electors without a ballot
+  (a show of hands: "the rest agree"), one single-ballot service call each.
 
 Residents (namespace `consultation_public`, phone first):
 - `meeting_signin`: the six-digit code shown in the room, with the phone session.
@@ -302,8 +304,31 @@ def item_roll(request: ActorRequest, public_id: Any) -> HttpResponse:
         "q": q,
         "qs": urlencode({"q": q}) + "&" if q else "",
         "choices": Choice.choices,
+        # The page's electors without a ballot: "the rest of this page agree" in one post.
+        "unvoted": [row.key for row in roll.rows if not row.choice],
     }
     return render(request, "consultation/votes/roll.html", context)
+
+
+def _ballots_many(request: ActorRequest, item: AgendaItem) -> None:
+    """The page's remaining electors at once (one `ballot_record` each); the outcome as
+    messages."""
+    choice = request.POST.get("choice", "")
+    try:
+        done, refused = svc.ballots_record_many(
+            actor=request.actor,
+            item=item,
+            elector_keys=request.POST.getlist("elector"),
+            choice=choice,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return
+    label = dict(Choice.choices).get(choice, "")
+    if done:
+        messages.success(request, f"已登记 {done} 票{label}")
+    for message in refused:
+        messages.warning(request, f"未登记：{message}")
 
 
 @login_required
@@ -311,6 +336,11 @@ def item_roll(request: ActorRequest, public_id: Any) -> HttpResponse:
 def item_ballot(request: ActorRequest, public_id: Any) -> HttpResponse:
     """Record one elector's vote; htmx gets the row back (with the refusal in it)."""
     item = sel.item_get(request.actor, public_id, wf.RUN)
+    back = reverse("consultation:item_roll", args=[item.public_id])
+    params = {k: request.POST[k] for k in ("q", "page") if request.POST.get(k)}
+    if request.POST.get("many"):
+        _ballots_many(request, item)
+        return redirect(back + ("?" + urlencode(params) if params else ""))
     key = request.POST.get("elector", "")
     refusal = ""
     try:
@@ -328,8 +358,6 @@ def item_ballot(request: ActorRequest, public_id: Any) -> HttpResponse:
         return render(request, "consultation/votes/_roll_row.html", context)
     if refusal:
         messages.error(request, refusal)
-    back = reverse("consultation:item_roll", args=[item.public_id])
-    params = {k: request.POST[k] for k in ("q", "page") if request.POST.get(k)}
     return redirect(back + ("?" + urlencode(params) if params else ""))
 
 
@@ -343,8 +371,10 @@ def _login_redirect(request: HttpRequest) -> HttpResponse:
 def _private(response: HttpResponse) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex"
     response["Cache-Control"] = "no-store"
-    # A vote link carries its token in the path: never pass it on as a referrer.
-    response["Referrer-Policy"] = "no-referrer"
+    # A vote link carries its token in the path: a Referer carries the origin at most.
+    # Not `no-referrer`: under it browsers post forms with `Origin: null`, which Django's
+    # CSRF check refuses (the sign-in and vote forms would stop working; as in cases).
+    response["Referrer-Policy"] = "strict-origin"
     return response
 
 
