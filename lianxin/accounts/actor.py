@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 # Posts at these unit kinds change deployment-wide configuration.
 DEPLOYMENT_WIDE_KINDS = frozenset({"province", "city", "county"})
 
+
 @dataclass(frozen=True)
 class PostView:
     post_id: int

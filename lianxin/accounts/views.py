@@ -58,8 +58,6 @@ def _require(request: ActorRequest, perm: str) -> None:
         raise PermissionDenied("您没有此项权限")
 
 
-
-
 # --- login and session -------------------------------------------------------------------------
 
 

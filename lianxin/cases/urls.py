@@ -5,6 +5,9 @@ from lianxin.cases.views import config, figures, kinds, qr, staff
 app_name = "cases"
 
 urlpatterns = (
-    staff.urlpatterns + kinds.urlpatterns + config.urlpatterns + figures.urlpatterns
+    staff.urlpatterns
+    + kinds.urlpatterns
+    + config.urlpatterns
+    + figures.urlpatterns
     + qr.urlpatterns
 )

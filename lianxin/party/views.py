@@ -41,10 +41,6 @@ from lianxin.party.services import LINKAGE, MANAGE
 PER_PAGE = 50
 
 
-
-
-
-
 def _need(actor: Any, perm: str, path: str | None = None) -> None:
     if not actor.can(perm, path):
         raise Forbidden("没有此操作的权限")

@@ -35,9 +35,7 @@ def points_section(request: HttpRequest) -> dict[str, Any]:
     if actor is None or not actor.is_authenticated or not request.path.startswith("/points/"):
         return {}
     items = [
-        {"href": reverse(name), "label": label}
-        for perm, name, label in SECTION
-        if actor.can(perm)
+        {"href": reverse(name), "label": label} for perm, name, label in SECTION if actor.can(perm)
     ]
     # The longest matching link is the current one (as in the main menu).
     matching = [i["href"] for i in items if request.path.startswith(i["href"])]

@@ -206,9 +206,7 @@ def test_points_from_proposal_to_rice(browser, request, screenshots, database) -
     counter_ctx = browser.new_context(**phone)
     counter = counter_ctx.new_page()
     log_in(counter, server, "weizhuli")
-    counter.goto(
-        server.url(f"/points/store/?store={_uuid(store)}&household={target['household']}")
-    )
+    counter.goto(server.url(f"/points/store/?store={_uuid(store)}&household={target['household']}"))
     rice = counter.locator("select[name=item] option", has_text="东北大米").get_attribute("value")
     assert rice, "no rice on the counter"
     counter.locator("select[name=item]").select_option(value=rice)

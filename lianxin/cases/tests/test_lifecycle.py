@@ -145,8 +145,9 @@ def test_resident_rates_once_per_resolution(world) -> None:
     case = resolved_case(world)
     lifecycle.case_rate_by_resident(case=case, satisfaction=Satisfaction.SATISFIED)
     with pytest.raises(DomainError, match="已评价"):
-        lifecycle.case_rate_by_resident(case=case, satisfaction=Satisfaction.UNSATISFIED,
-                                        comment="再评一次")
+        lifecycle.case_rate_by_resident(
+            case=case, satisfaction=Satisfaction.UNSATISFIED, comment="再评一次"
+        )
     assert Case.objects.get(pk=case.pk).satisfaction == Satisfaction.SATISFIED
 
 
@@ -154,11 +155,19 @@ def test_handler_may_self_assign_only_to_themselves(world) -> None:
     case = make_case(world.building)
     gw = world.actor("grid_worker")
     with pytest.raises(PermissionDenied):
-        lifecycle.case_assign(case=case, actor=gw, handler_unit=world.grid,
-                              assignee_id=world.users["building_leader"].pk)
-    lifecycle.case_assign(case=case, actor=gw, handler_unit=world.grid,
-                          assignee_id=world.users["grid_worker"].pk)
+        lifecycle.case_assign(
+            case=case,
+            actor=gw,
+            handler_unit=world.grid,
+            assignee_id=world.users["building_leader"].pk,
+        )
+    lifecycle.case_assign(
+        case=case, actor=gw, handler_unit=world.grid, assignee_id=world.users["grid_worker"].pk
+    )
     assert case.assignee_id == world.users["grid_worker"].pk
     with pytest.raises(PermissionDenied):
-        lifecycle.case_assign(case=make_case(world.sibling_building),
-                              actor=gw, assignee_id=world.users["grid_worker"].pk)
+        lifecycle.case_assign(
+            case=make_case(world.sibling_building),
+            actor=gw,
+            assignee_id=world.users["grid_worker"].pk,
+        )

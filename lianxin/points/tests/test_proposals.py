@@ -116,8 +116,7 @@ def test_stale_version_conflicts(world, account) -> None:  # noqa: ANN001
 
 def test_book_due_books_sets_and_holds_objected(world, django_assert_max_num_queries) -> None:  # noqa: ANN001
     approved = [
-        f.approved(world, f.household_account(world.building, head_name=f"户{i}"))
-        for i in range(6)
+        f.approved(world, f.household_account(world.building, head_name=f"户{i}")) for i in range(6)
     ]
     proposals.objection_file(proposal=approved[0], text="这户的院子没有打扫过")
     last = max(p.notice_until for p in approved if p.notice_until)
