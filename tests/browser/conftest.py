@@ -124,24 +124,50 @@ def screenshots() -> Path:
     return folder
 
 
-def _start_demo(data_dir: Path, database_url: str = "") -> Iterator[DemoServer]:
-    """`lianxin demo --no-serve` into a fresh folder, then `lianxin serve --with-worker` on it."""
-    env = _env(database_url)
-    built = subprocess.run(
-        [*LIANXIN, "demo", "--no-serve", "--data-dir", str(data_dir)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert built.returncode == 0, built.stdout + built.stderr
+# The `database` parameter of the flow tests → the server fixture they ask for.
+SERVER_FOR = {"sqlite": "demo_server", "postgres": "demo_server_pg"}
+
+
+@dataclass
+class DemoBuild:
+    """`lianxin demo --no-serve` running into a fresh folder (and database)."""
+
+    data_dir: Path
+    database_url: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def wait(self) -> None:
+        try:
+            code = self.proc.wait(timeout=900)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            pytest.fail("demo build timed out:\n" + self.log.read_text())
+        assert code == 0, self.log.read_text()
+
+
+def _launch_build(data_dir: Path, database_url: str = "") -> DemoBuild:
+    log = data_dir / "build.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [*LIANXIN, "demo", "--no-serve", "--data-dir", str(data_dir)],
+            env=_env(database_url),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return DemoBuild(data_dir=data_dir, database_url=database_url, proc=proc, log=log)
+
+
+def _serve(build: DemoBuild) -> Iterator[DemoServer]:
+    """Wait for the build, then `lianxin serve --with-worker` on it."""
+    build.wait()
+    data_dir, database_url = build.data_dir, build.database_url
     port = _free_port()
     log = data_dir / "server.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
             [*LIANXIN, "serve", "--data-dir", str(data_dir), "--port", str(port), "--with-worker"],
-            env=env,
+            env=_env(database_url),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -168,28 +194,62 @@ def _start_demo(data_dir: Path, database_url: str = "") -> Iterator[DemoServer]:
 
 
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    """The demo on SQLite (the embedded default)."""
-    yield from _start_demo(tmp_path_factory.mktemp("browser-demo"))
+def demo_builds(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, DemoBuild]]:
+    """Both demo builds start at once when the first demo server is wanted (each takes about
+    a minute on one core; built one after the other they doubled the browser suite). Only
+    the servers some collected test uses are built."""
+    wanted: set[str] = set()
+    for item in request.session.items:
+        wanted.update(
+            n for n in ("demo_server", "demo_server_pg") if n in getattr(item, "fixturenames", ())
+        )
+        # Tests parametrized over the database pick their server with getfixturevalue.
+        callspec = getattr(item, "callspec", None)
+        database = callspec.params.get("database") if callspec is not None else None
+        if database in SERVER_FOR:
+            wanted.add(SERVER_FOR[database])
+    builds: dict[str, DemoBuild] = {}
+    admin = None
+    pg_name = ""
+    try:
+        if "demo_server_pg" in wanted:
+            import psycopg
+
+            pg_name = f"lianxin_browser_{uuid.uuid4().hex[:8]}"
+            try:
+                admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
+            except psycopg.OperationalError as exc:
+                pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
+            admin.execute(f'CREATE DATABASE "{pg_name}"')
+            url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + pg_name
+            builds["demo_server_pg"] = _launch_build(
+                tmp_path_factory.mktemp("browser-demo-pg"), url
+            )
+        if "demo_server" in wanted:
+            builds["demo_server"] = _launch_build(tmp_path_factory.mktemp("browser-demo"))
+        yield builds
+    finally:
+        for build in builds.values():
+            if build.proc.poll() is None:
+                build.proc.kill()
+        if admin is not None:
+            admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            admin.close()
 
 
 @pytest.fixture(scope="session")
-def demo_server_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    """The demo on PostgreSQL (the production database), in a database of its own."""
-    import psycopg
+def demo_server(demo_builds: dict[str, DemoBuild]) -> Iterator[DemoServer]:
+    """The demo on SQLite (the embedded default)."""
+    yield from _serve(demo_builds["demo_server"])
 
-    name = f"lianxin_browser_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    try:
-        yield from _start_demo(tmp_path_factory.mktemp("browser-demo-pg"), url)
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+
+@pytest.fixture(scope="session")
+def demo_server_pg(demo_builds: dict[str, DemoBuild]) -> Iterator[DemoServer]:
+    """The demo on PostgreSQL (the production database), in a database of its own (dropped
+    at the end of the session)."""
+    yield from _serve(demo_builds["demo_server_pg"])
 
 
 @pytest.fixture(scope="session")
