@@ -129,7 +129,7 @@ def meeting_get(actor: Actor, public_id: Any) -> Meeting:
 def agenda(meeting: Meeting) -> list[AgendaItem]:
     return list(
         AgendaItem.objects.filter(meeting=meeting)
-        .select_related("meeting", "case", "proposal", "matter")
+        .select_related("meeting", "case", "proposal", "matter", "decision")
         .order_by("order", "id")
     )
 

@@ -201,6 +201,48 @@ def test_agenda_row_and_add_item_link(world: Any) -> None:
     assert reverse("consultation:item_add", kwargs={"public_id": m.public_id}) in page
 
 
+def test_detail_queries_do_not_grow_with_decided_items(world: Any) -> None:
+    """Each decided item's row links to its decision (or offers to record one): read with the
+    agenda, not one query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lianxin.consultation.services import decisions, votes
+
+    f.households(world.building, 9)
+    staff = world.actor("village_staff")
+    m = f.open_meeting(world, attendees=8)
+    keys = [a.elector_key for a in m.attendances.all()]
+
+    def decided_item(title: str, *, with_decision: bool) -> None:
+        item = f.voting_item(world, m, title=title)
+        for key in keys:
+            votes.ballot_record(actor=staff, item=item, elector_key=key, choice="yes")
+        item = votes.item_vote_close(actor=staff, item=item)
+        if with_decision:
+            today = clock.now().date()
+            decisions.decision_create(
+                actor=staff,
+                item=item,
+                title=title,
+                summary="落实",
+                responsible="社区居委会",
+                decided_on=today,
+                due_on=today + dt.timedelta(days=30),
+            )
+
+    client = world.client("village_staff")
+    decided_item("议题一", with_decision=True)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(_url("meeting_detail", m)).status_code == 200
+    for n in range(4):
+        decided_item(f"议题{n + 2}", with_decision=n % 2 == 0)
+    with CaptureQueriesContext(connection) as five:
+        page = client.get(_url("meeting_detail", m)).content.decode()
+    assert "落实进度" in page and "登记议定事项" in page
+    assert len(five) == len(one)
+
+
 # --- quorum ----------------------------------------------------------------------------------
 
 
