@@ -294,20 +294,19 @@ AWARD_DAYS = 60
 
 @contextlib.contextmanager
 def _awards_muted(day: dt.date, today: dt.date) -> Iterator[None]:
-    """Meetings older than AWARD_DAYS are held without the points receiver listening."""
+    """Meetings older than AWARD_DAYS are held with points' attendance receiver disconnected."""
     from lianxin.consultation.signals import attendance_recorded
+    from lianxin.points.receivers import award_meeting_attended
 
     if (today - day).days <= AWARD_DAYS:
         yield
         return
-    receivers = attendance_recorded.receivers[:]
-    attendance_recorded.receivers = []
-    attendance_recorded.sender_receivers_cache.clear()
+    uid = "points_award_meeting_attended"
+    attendance_recorded.disconnect(dispatch_uid=uid)
     try:
         yield
     finally:
-        attendance_recorded.receivers = receivers
-        attendance_recorded.sender_receivers_cache.clear()
+        attendance_recorded.connect(award_meeting_attended, dispatch_uid=uid)
 
 
 def _year_of_meetings(
