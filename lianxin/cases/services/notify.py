@@ -8,7 +8,8 @@ default `RecordingChannel` only records what would be sent.
 Outbound templates (a gateway maps each name to its own template id; payload keys in
 brackets): ``case_received`` (tracking_no), ``case_resolved`` (tracking_no, result),
 ``case_guided`` (tracking_no, guidance), ``resident_login_code`` (code, minutes;
-`services.residents`).
+`services.residents`); later apps send through the same channel: ``consultation_vote_link``
+(title, url; `consultation.services.votes`).
 """
 
 from __future__ import annotations
