@@ -601,8 +601,9 @@ def build_decisions(
     )
     for n, item in enumerate(passed):
         decided = item.decided_at.date()
-        # The first one is late: due ten days after the meeting, still at 70%.
-        due = (decided - today).days + (20 if n else 10)
+        # The first one is late: due ten days after the meeting, still at 70%; the others have
+        # two months.
+        due = (decided - today).days + (60 if n else 10)
         plans.append(
             (
                 {
