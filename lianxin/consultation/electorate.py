@@ -193,22 +193,6 @@ def elector_for_resident(
     return None
 
 
-def elector_for_user(area: Unit, kind: str, user_id: int, *, on: dt.date) -> Elector | None:
-    """A staff member standing in the electorate (two committees; a party member's account)."""
-    if kind == Electorate.COMMITTEES:
-        return elector_by_key(area, kind, f"user:{user_id}", on=on)
-    if kind in (Electorate.PARTY_MEMBERS, Electorate.BRANCH_COMMITTEE):
-        member_id = (
-            PartyMember.objects.filter(user_id=user_id, is_active=True)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if member_id is None:
-            return None
-        return elector_by_key(area, kind, f"member:{member_id}", on=on)
-    return None
-
-
 def masked_label(label: str) -> str:
     """A name as the public pages show it (张*)."""
     return crypto.mask_name(label) if label else ""

@@ -65,12 +65,6 @@ def quorum_required(rule: str, eligible: int, *, share: Decimal | None, minimum:
     return max(need, minimum)
 
 
-def quorum_met(
-    rule: str, present: int, eligible: int, *, share: Decimal | None, minimum: int = 0
-) -> bool:
-    return present >= quorum_required(rule, eligible, share=share, minimum=minimum)
-
-
 def vote_base(base: str, *, cast: int, present: int, eligible: int) -> int:
     """The count the support rate is a share of."""
     return {"cast": cast, "present": present, "eligible": eligible}.get(base, cast)

@@ -50,7 +50,7 @@ LINK_DAYS = 7
 
 
 def item_electorate(item: AgendaItem) -> str:
-    return item.electorate or item.meeting.meeting_type.electorate
+    return item_electorate_for(item.electorate, item.meeting)
 
 
 def _clean_threshold(threshold: str, share: Decimal | None) -> Decimal | None:
