@@ -37,7 +37,9 @@ from lianxin.consultation.api import router as consultation_router  # noqa: E402
 from lianxin.party.api import router as party_router  # noqa: E402
 from lianxin.people.api import router as people_router  # noqa: E402
 from lianxin.points.api import router as points_router  # noqa: E402
+from lianxin.stars.api import router as stars_router  # noqa: E402
 from lianxin.territory.api import router as territory_router  # noqa: E402
+from lianxin.worklists.api import router as worklists_router  # noqa: E402
 
 api.add_router("/territory", territory_router)
 api.add_router("/people", people_router)
@@ -45,3 +47,5 @@ api.add_router("/party", party_router)
 api.add_router("/cases", cases_router)
 api.add_router("/consultation", consultation_router)
 api.add_router("/points", points_router)
+api.add_router("/stars", stars_router)
+api.add_router("/worklists", worklists_router)

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "lianxin.cases",
     "lianxin.consultation",
     "lianxin.points",
+    "lianxin.stars",
+    "lianxin.worklists",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +123,8 @@ TEMPLATES = [
                 "lianxin.cases.context_processors.cases_unread",
                 "lianxin.points.context_processors.points_section",
                 "lianxin.consultation.context_processors.consultation_section",
+                "lianxin.stars.context_processors.stars_section",
+                "lianxin.worklists.context_processors.worklists_section",
             ],
         },
     },

@@ -24,6 +24,8 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
     (Perm.POINTS_VIEW, "points:proposal_list", "党群积分"),
     (Perm.POINTS_STORE, "points:store_counter", "积分超市"),
     (Perm.POINTS_TASKS, "points:task_list", "微任务"),
+    (Perm.STARS_VIEW, "stars:battle_map", "五星创建"),
+    (Perm.WORKLISTS_VIEW, "worklists:keywork", "三张清单"),
     (Perm.TERRITORY_VIEW, "territory:browse", "区划网格"),
     (Perm.PEOPLE_VIEW, "people:household_list", "户籍"),
     (Perm.PEOPLE_VIEW, "people:resident_list", "居民"),

@@ -61,6 +61,17 @@ class Perm:
     CONSULTATION_MATTERS = "consultation.matters"
     CONSULTATION_PLEDGES = "consultation.pledges"
     CONSULTATION_CONFIGURE = "consultation.configure"
+    STARS_VIEW = "stars.view"
+    STARS_DECLARE = "stars.declare"
+    STARS_REVIEW_TOWNSHIP = "stars.review_township"
+    STARS_REVIEW_COUNTY = "stars.review_county"
+    STARS_JUDGE = "stars.judge"
+    STARS_CONFIGURE = "stars.configure"
+    WORKLISTS_VIEW = "worklists.view"
+    WORKLISTS_KEYWORK = "worklists.keywork"
+    WORKLISTS_PROJECTS = "worklists.projects"
+    WORKLISTS_TRAINING = "worklists.training"
+    WORKLISTS_INSPECT = "worklists.inspect"
 
 
 PERM_LABELS: dict[str, str] = {
@@ -102,6 +113,17 @@ PERM_LABELS: dict[str, str] = {
     Perm.CONSULTATION_MATTERS: "办理“四议两公开”事项",
     Perm.CONSULTATION_PLEDGES: "书记三诺：亮诺、践诺、评诺",
     Perm.CONSULTATION_CONFIGURE: "维护会议类型、法定人数与表决规则",
+    Perm.STARS_VIEW: "查看五星支部创建：目录、规划、申报、挂图作战、比武、统计",
+    Perm.STARS_DECLARE: "本村（社区）创建规划、星级申报与佐证、集体经济收入",
+    Perm.STARS_REVIEW_TOWNSHIP: "乡镇初审：评分、通过或退回；登记与答复公示异议",
+    Perm.STARS_REVIEW_COUNTY: "专班审核、发布公示、授星与撤星、下达名额、大比武、日常考核",
+    Perm.STARS_JUDGE: "大比武评委打分",
+    Perm.STARS_CONFIGURE: "维护星级目录、创建标准与创建参数（县级）",
+    Perm.WORKLISTS_VIEW: "查看三张清单与手册检查整改",
+    Perm.WORKLISTS_KEYWORK: "维护本单位重点工作推进清单",
+    Perm.WORKLISTS_PROJECTS: "项目清单：上报需求、维护项目库、对接与资金跟踪",
+    Perm.WORKLISTS_TRAINING: "培训清单：需求调查、培训计划与签到",
+    Perm.WORKLISTS_INSPECT: "季度手册检查、下发整改通知、核验销号",
 }
 
 _P = Perm
@@ -149,6 +171,13 @@ _VILLAGE = (
     | _CASES_LOCAL
     | _POINTS_LOCAL
     | {_P.CONSULTATION_RUN, _P.CONSULTATION_MATTERS}
+    | {
+        _P.STARS_VIEW,
+        _P.STARS_DECLARE,
+        _P.WORKLISTS_VIEW,
+        _P.WORKLISTS_KEYWORK,
+        _P.WORKLISTS_PROJECTS,
+    }
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -198,6 +227,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             _P.CONSULTATION_VIEW,
             # The township organises the year-end evaluation of the secretaries' pledges.
             _P.CONSULTATION_PLEDGES,
+            # First review of its villages' star declarations, its contest heats, its own
+            # key-work list and the quarterly inspection of its branches.
+            _P.STARS_VIEW,
+            _P.STARS_REVIEW_TOWNSHIP,
+            _P.STARS_JUDGE,
+            _P.WORKLISTS_VIEW,
+            _P.WORKLISTS_KEYWORK,
+            _P.WORKLISTS_INSPECT,
         }
         | _CASES_LOCAL
     ),
@@ -218,6 +255,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             _P.CONSULTATION_VIEW,
             _P.CONSULTATION_PLEDGES,
             _P.CONSULTATION_CONFIGURE,
+            # The county task force (专班) and the creation office (创建办).
+            _P.STARS_VIEW,
+            _P.STARS_REVIEW_COUNTY,
+            _P.STARS_JUDGE,
+            _P.STARS_CONFIGURE,
+            _P.WORKLISTS_VIEW,
+            _P.WORKLISTS_KEYWORK,
+            _P.WORKLISTS_PROJECTS,
+            _P.WORKLISTS_TRAINING,
+            _P.WORKLISTS_INSPECT,
         }
     ),
     Role.SYSADMIN: frozenset(
@@ -233,6 +280,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             _P.CASES_CONFIGURE,
             _P.POINTS_CONFIGURE,
             _P.CONSULTATION_CONFIGURE,
+            _P.STARS_CONFIGURE,
         }
     ),
 }

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
 
 from lianxin.consultation import workflow as wf
+from lianxin.core.sections import section_tabs
 
 SECTION: list[tuple[str, str, str]] = [
     (wf.VIEW, "consultation:meeting_list", "议事会议"),
@@ -26,18 +26,5 @@ SECTION: list[tuple[str, str, str]] = [
 
 def consultation_section(request: HttpRequest) -> dict[str, Any]:
     """`consultation_section`: the tabs of the section, on its staff pages only."""
-    actor = getattr(request, "actor", None)
-    if actor is None or not actor.is_authenticated or not request.path.startswith("/consultation/"):
-        return {}
-    items = []
-    for perm, name, label in SECTION:
-        if not actor.can(perm):
-            continue
-        try:
-            items.append({"href": reverse(name), "label": label})
-        except NoReverseMatch:
-            continue
-    # The longest matching link is the current one; the meeting list is the section's root.
-    matching = [i["href"] for i in items if request.path.startswith(i["href"])]
-    current = max(matching, key=len) if matching else None
-    return {"consultation_section": [{**i, "active": i["href"] == current} for i in items]}
+    tabs = section_tabs(request, "/consultation/", SECTION)
+    return {"consultation_section": tabs} if tabs is not None else {}

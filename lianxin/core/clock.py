@@ -18,6 +18,11 @@ def now() -> dt.datetime:
     return _fixed.get() or timezone.now()
 
 
+def today() -> dt.date:
+    """The local date of `now()` (Asia/Shanghai in the deployment)."""
+    return timezone.localdate(now())
+
+
 @contextmanager
 def travel(at: dt.datetime) -> Iterator[None]:
     """Run the block as if it were `at` (services read `clock.now()`)."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
 
+from lianxin.core.sections import section_tabs
 from lianxin.points import workflow as wf
 
 SECTION: list[tuple[str, str, str]] = [
@@ -30,14 +30,6 @@ SECTION: list[tuple[str, str, str]] = [
 
 
 def points_section(request: HttpRequest) -> dict[str, Any]:
-    """`points_section`: the tabs of the points section, on its staff pages only."""
-    actor = getattr(request, "actor", None)
-    if actor is None or not actor.is_authenticated or not request.path.startswith("/points/"):
-        return {}
-    items = [
-        {"href": reverse(name), "label": label} for perm, name, label in SECTION if actor.can(perm)
-    ]
-    # The longest matching link is the current one (as in the main menu).
-    matching = [i["href"] for i in items if request.path.startswith(i["href"])]
-    current = max(matching, key=len) if matching else None
-    return {"points_section": [{**i, "active": i["href"] == current} for i in items]}
+    """`points_section`: the tabs of the section, on its staff pages only."""
+    tabs = section_tabs(request, "/points/", SECTION)
+    return {"points_section": tabs} if tabs is not None else {}

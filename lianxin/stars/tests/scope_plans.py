@@ -1,0 +1,7 @@
+"""Scope cases of the stars plans part (run by core's URL walk)."""
+
+from __future__ import annotations
+
+from lianxin.core.scopecheck import ScopeCase
+
+SCOPE_CASES: list[ScopeCase] = []

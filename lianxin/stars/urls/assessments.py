@@ -1,0 +1,6 @@
+"""Routes of the assessments part: `staff` under /stars/, `public` under /s/."""
+
+from django.urls import URLPattern
+
+staff: list[URLPattern] = []
+public: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Routes of the rhythm part under /worklists/."""
+
+from django.urls import URLPattern
+
+staff: list[URLPattern] = []
