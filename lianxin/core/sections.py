@@ -24,10 +24,13 @@ def section_tabs(
         if not actor.can(perm):
             continue
         try:
-            items.append({"href": reverse(name), "label": label})
+            href = reverse(name)
         except NoReverseMatch:
             # A part still being built must not break the section's other pages.
             continue
+        # A page open to several permissions is listed once per permission, shown once.
+        if all(i["href"] != href for i in items):
+            items.append({"href": href, "label": label})
     matching = [i["href"] for i in items if request.path.startswith(i["href"])]
     current = max(matching, key=len) if matching else None
     return [{**i, "active": i["href"] == current} for i in items]

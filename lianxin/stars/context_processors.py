@@ -17,6 +17,7 @@ SECTION: list[tuple[str, str, str]] = [
     (wf.VIEW, "stars:income_list", "集体经济"),
     (wf.VIEW, "stars:contest_list", "大比武"),
     (wf.REVIEW_COUNTY, "stars:assessment_list", "日常考核"),
+    (wf.REVIEW_TOWNSHIP, "stars:assessment_list", "日常考核"),
     (wf.VIEW, "stars:figures", "创建统计"),
     (wf.VIEW, "stars:catalog", "星级目录与标准"),
 ]
