@@ -19,7 +19,7 @@ def section_tabs(
     actor = getattr(request, "actor", None)
     if actor is None or not actor.is_authenticated or not request.path.startswith(prefix):
         return None
-    items = []
+    items: list[dict[str, Any]] = []
     for perm, name, label in section:
         if not actor.can(perm):
             continue
