@@ -79,6 +79,11 @@ class KeyWorkItem(Audited, PublicModel):
         verbose_name = "重点工作"
         verbose_name_plural = "重点工作推进清单"
         ordering: ClassVar[list[str]] = ["-month", "list_key", "status", "slot"]
+        indexes: ClassVar[list[models.Index]] = [
+            # A list's month (the list page: list_key and month) and every list's counts of
+            # a month (the creation office's overview, the figures' months).
+            models.Index(fields=["month", "list_key"], name="worklists_keywork_month"),
+        ]
         constraints: ClassVar[list[models.BaseConstraint]] = [
             # At most KEYWORK_MAX open items per list and month: each slot once.
             models.UniqueConstraint(
