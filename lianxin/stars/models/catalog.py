@@ -139,6 +139,9 @@ class Standard(Audited, PublicModel):
     threshold = models.DecimalField("阈值", max_digits=14, decimal_places=4, null=True, blank=True)
     is_required = models.BooleanField("必须达标", default=True)
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
+    # A standard declarations already reference is never deleted (PROTECT): the county
+    # deactivates it, and new declarations and reviews leave it out.
+    is_active = models.BooleanField("启用", default=True)
 
     objects = ScopedManager()
 

@@ -127,7 +127,10 @@ class Declaration(Audited, PublicModel):
 class DeclarationEntry(Audited, PublicModel):
     """The village's claim on one standard in one round: a self-assessed score (manual
     standards), a statement and an evidence file. Editable only while its round is the
-    declaration's open round (draft or returned); frozen once submitted."""
+    declaration's open round (draft or returned); frozen once submitted.
+
+    A progress star (进步星) has no standards: its claim is the one entry of the round
+    without a standard (the statement of progress and its evidence file)."""
 
     SCOPE_PATH = "declaration__unit__path"
     SCOPE_VIEW_PERM = wf.VIEW
@@ -137,7 +140,12 @@ class DeclarationEntry(Audited, PublicModel):
     )
     round = models.PositiveSmallIntegerField("轮次")
     standard = models.ForeignKey(
-        "stars.Standard", verbose_name="标准", on_delete=models.PROTECT, related_name="+"
+        "stars.Standard",
+        verbose_name="标准",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     self_score = models.DecimalField(
         "自评分",
@@ -163,7 +171,13 @@ class DeclarationEntry(Audited, PublicModel):
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(
                 fields=["declaration", "round", "standard"], name="stars_entry_once"
-            )
+            ),
+            # The progress star's statement entry (no standard): one per round.
+            models.UniqueConstraint(
+                fields=["declaration", "round"],
+                condition=Q(standard__isnull=True),
+                name="stars_entry_statement_once",
+            ),
         ]
 
     def __str__(self) -> str:
