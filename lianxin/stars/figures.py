@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 
 from lianxin.stars import workflow as wf
 from lianxin.stars.models import (
@@ -94,9 +95,11 @@ def _branches(unit: Unit, year: int) -> dict[int, Branch]:
             path__startswith=path, kind=UnitKind.VILLAGE, is_active=True
         ).values_list("id", "path")
     }
-    awards = StarAward.objects.filter(
-        unit__path__startswith=path, year=year, withdrawn_on__isnull=True
-    ).values_list("unit_id", "kind", "star_code", "amount")
+    awards = (
+        StarAward.objects.filter(unit__path__startswith=path, year=year, withdrawn_on__isnull=True)
+        .values_list("unit_id", "kind", "star_code", "amount")
+        .order_by()
+    )
     for unit_id, kind, code, amount in awards:
         b = out.get(unit_id)
         if b is None:
@@ -106,18 +109,24 @@ def _branches(unit: Unit, year: int) -> dict[int, Branch]:
             b.amount += amount or 0
         else:
             b.stars.add(code)
-    plans = CreationPlan.objects.filter(unit__path__startswith=path, year=year).values_list(
-        "unit_id", "status", "target_level"
+    plans = (
+        CreationPlan.objects.filter(unit__path__startswith=path, year=year)
+        .values_list("unit_id", "status", "target_level")
+        .order_by()
     )
     for unit_id, status, target in plans:
         if unit_id in out:
             out[unit_id].plan_status, out[unit_id].target_level = status, target
-    targets = PlanStar.objects.filter(
-        plan__unit__path__startswith=path,
-        plan__year=year,
-        plan__status__in=PLANNED,
-        is_target=True,
-    ).values_list("plan__unit_id", "star__code")
+    targets = (
+        PlanStar.objects.filter(
+            plan__unit__path__startswith=path,
+            plan__year=year,
+            plan__status__in=PLANNED,
+            is_target=True,
+        )
+        .values_list("plan__unit_id", "star__code")
+        .order_by()
+    )
     for unit_id, code in targets:
         if unit_id in out:
             out[unit_id].targets.add(code)
@@ -159,8 +168,10 @@ def _star_names(unit: Unit, year: int) -> dict[str, str]:
 def _quotas(unit: Unit, year: int) -> dict[str, Counter[int]]:
     """Quotas by township path (one query)."""
     out: dict[str, Counter[int]] = defaultdict(Counter)
-    rows = Quota.objects.filter(township__path__startswith=unit.path, year=year).values_list(
-        "township__path", "level", "count"
+    rows = (
+        Quota.objects.filter(township__path__startswith=unit.path, year=year)
+        .values_list("township__path", "level", "count")
+        .order_by()
     )
     for path, level, n in rows:
         out[path][level] += n
@@ -169,6 +180,12 @@ def _quotas(unit: Unit, year: int) -> dict[str, Counter[int]]:
 
 def _contests(unit: Unit, year: int) -> dict[str, list[dict[str, Any]]]:
     """The top ranked entries of each round (one query)."""
+    order = [
+        F("contest__is_final").desc(),
+        F("rank").asc(),
+        F("average_score").desc(),
+        F("unit__path").asc(),
+    ]
     entries = (
         ContestEntry.objects.filter(
             unit__path__startswith=unit.path,
@@ -176,8 +193,10 @@ def _contests(unit: Unit, year: int) -> dict[str, list[dict[str, Any]]]:
             rank__isnull=False,
             rank__lte=TOP,
         )
+        .annotate(pos=Window(RowNumber(), partition_by=[F("contest__round")], order_by=order))
+        .filter(pos__lte=TOP)
         .select_related("contest", "unit")
-        .order_by("-contest__is_final", "rank", "-average_score", "unit__path")
+        .order_by("contest__round", "pos")
     )
     out: dict[str, list[dict[str, Any]]] = {r: [] for r in ContestRound.values}
     for e in entries:

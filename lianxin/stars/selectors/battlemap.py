@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -51,6 +51,19 @@ from lianxin.stars.services.quotas import LEVEL_LABELS, LEVELS
 from lianxin.territory.models import Unit, UnitKind
 
 FIRST_YEAR = 2022  # 河南“五星”支部创建 since 2022 (REFERENCE.md)
+# The unit columns the map reads (timestamps are slow to parse and never shown).
+UNIT_FIELDS = (
+    "kind",
+    "code",
+    "name",
+    "display_name",
+    "path",
+    "depth",
+    "parent",
+    "sort_order",
+    "is_active",
+    "public_id",
+)
 
 
 @dataclass(frozen=True)
@@ -267,7 +280,12 @@ def _catalog(
     each village's stars by code, and each village's unit type."""
     counties = _counties(villages)
     types = {v.pk: wf.unit_type_of(v.name, v.display_name) for v in villages}
-    sets: dict[tuple[int, str], StarSet] = {}
+    sets: dict[tuple[int, str], StarSet] = {
+        (s.county_id, s.unit_type): s
+        for s in StarSet.objects.filter(
+            year=year, county__in={c.pk for c in counties.values()}
+        ).order_by()
+    }
     for v in villages:
         county = counties.get(v.pk)
         if county is not None and (county.pk, types[v.pk]) not in sets:
@@ -305,6 +323,7 @@ def battle_map(actor: Actor, *, year: int, township: str | None = None) -> Battl
         Unit.objects.filter(path_q("path", paths))
         .filter(kind=UnitKind.VILLAGE, is_active=True)
         .select_related("parent")
+        .only(*UNIT_FIELDS, *(f"parent__{f}" for f in UNIT_FIELDS))
         .order_by("parent__sort_order", "parent__path", "sort_order", "path")
     )
     options = township_options(actor)
@@ -316,9 +335,11 @@ def battle_map(actor: Actor, *, year: int, township: str | None = None) -> Battl
     levels: dict[tuple[int, int], int] = defaultdict(int)
     awarded: set[tuple[int, str]] = set()
     progress: set[int] = set()
-    awards = StarAward.objects.filter(
-        under, year__in=[year, year - 1], withdrawn_on__isnull=True
-    ).values_list("unit_id", "year", "kind", "star_code")
+    awards = (
+        StarAward.objects.filter(under, year__in=[year, year - 1], withdrawn_on__isnull=True)
+        .values_list("unit_id", "year", "kind", "star_code")
+        .order_by()
+    )
     for unit_id, y, kind, code in awards:
         if kind == DeclarationKind.PROGRESS:
             if y == year:
@@ -329,9 +350,13 @@ def battle_map(actor: Actor, *, year: int, township: str | None = None) -> Battl
             awarded.add((unit_id, code))
 
     declared: dict[tuple[int, str], str] = {}
-    declarations = Declaration.objects.filter(
-        under, year=year, kind=DeclarationKind.STAR, status__in=list(DECLARATION_STATES)
-    ).values_list("unit_id", "star__code", "status")
+    declarations = (
+        Declaration.objects.filter(
+            under, year=year, kind=DeclarationKind.STAR, status__in=list(DECLARATION_STATES)
+        )
+        .values_list("unit_id", "star__code", "status")
+        .order_by()
+    )
     for unit_id, code, status in declarations:
         state = DECLARATION_STATES[status]
         key = (unit_id, code)
@@ -340,9 +365,9 @@ def battle_map(actor: Actor, *, year: int, township: str | None = None) -> Battl
 
     plans = {
         unit_id: PlanInfo(public_id, status, target)
-        for unit_id, status, target, public_id in CreationPlan.objects.filter(
-            under, year=year
-        ).values_list("unit_id", "status", "target_level", "public_id")
+        for unit_id, status, target, public_id in CreationPlan.objects.filter(under, year=year)
+        .values_list("unit_id", "status", "target_level", "public_id")
+        .order_by()
     }
     targeted = set(
         PlanStar.objects.filter(
@@ -350,7 +375,9 @@ def battle_map(actor: Actor, *, year: int, township: str | None = None) -> Battl
             plan__year=year,
             plan__status__in=PLANNED_STATUSES,
             is_target=True,
-        ).values_list("plan__unit_id", "star__code")
+        )
+        .values_list("plan__unit_id", "star__code")
+        .order_by()
     )
 
     township_ids = {v.parent_id for v in villages if v.parent_id is not None}
@@ -398,13 +425,15 @@ def battle_map(actor: Actor, *, year: int, township: str | None = None) -> Battl
 
     for block in blocks.values():
         tid = block.township.pk if block.township is not None else None
+        planned = Counter(r.target_level for r in block.rows)
+        achieved = Counter(r.level for r in block.rows)
         for level in LEVELS:
             block.levels.append(
                 LevelTally(
                     level,
                     quota=quotas.get((tid, level), 0) if tid is not None else 0,
-                    planned=sum(1 for r in block.rows if r.target_level == level),
-                    achieved=sum(1 for r in block.rows if r.level == level),
+                    planned=planned[level],
+                    achieved=achieved[level],
                 )
             )
     return BattleMap(year, columns, list(blocks.values()), options, selected)
