@@ -105,6 +105,23 @@ class Queues:
     def any(self) -> bool:
         return bool(self.township or self.county or self.publish or self.village)
 
+    def _count(self, rows: list[Declaration]) -> str:
+        # A queue reads one row more than it shows, so a full queue says "20+" without a
+        # count query; the filtered list shows them all.
+        return f"{QUEUE_LIMIT}+" if len(rows) > QUEUE_LIMIT else str(len(rows))
+
+    @property
+    def township_count(self) -> str:
+        return self._count(self.township)
+
+    @property
+    def county_count(self) -> str:
+        return self._count(self.county)
+
+    @property
+    def village_count(self) -> str:
+        return self._count(self.village)
+
 
 def _queue(actor: Actor, perm: str, statuses: list[str]) -> list[Declaration]:
     if not actor.can(perm):
@@ -113,7 +130,7 @@ def _queue(actor: Actor, perm: str, statuses: list[str]) -> list[Declaration]:
         Declaration.objects.visible_to(actor, perm)
         .filter(status__in=statuses)
         .select_related("unit", "unit__parent", "star")
-        .order_by("submitted_at", "id")[:QUEUE_LIMIT]
+        .order_by("submitted_at", "id")[: QUEUE_LIMIT + 1]
     )
 
 

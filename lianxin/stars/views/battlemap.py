@@ -133,7 +133,7 @@ def _display(data: dict[str, Any]) -> dict[str, Any]:
         {"label": "五星支部", "value": five["achieved"], "sub": f"计划 {five['planned']}"},
         {"label": "四星支部", "value": four["achieved"], "sub": f"计划 {four['planned']}"},
         {"label": "进步星", "value": data["progress"]["count"]},
-        {"label": "进步星奖励（元）", "value": f"{data['progress']['amount']:,.2f}"},
+        {"label": "进步星奖励（元）", "value": f"{data['progress']['amount']:,.0f}"},
     ]
     declarations = [
         (STATUS_LABELS[k], n) for k, n in data["declarations"]["by_status"].items() if n

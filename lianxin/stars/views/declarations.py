@@ -340,7 +340,7 @@ def declaration_edit(request: ActorRequest, public_id: Any) -> HttpResponse:
                 except DomainError as exc:
                     # What was typed and uploaded is saved: show the saved round with the
                     # reason the submission was refused.
-                    messages.success(request, "申报材料已保存，但未能报送")
+                    messages.warning(request, f"申报材料已保存，但未能报送：{exc.message}")
                     rounds = sel.rounds_of(d)
                     entries = rounds[0].entries if rounds else []
                     form = EntriesForm(

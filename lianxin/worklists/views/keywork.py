@@ -127,7 +127,10 @@ def _render_list(
                 "can_edit": can_edit,
                 "add_form": add_form if can_edit else None,
                 "full_text": svc.full_message(month),
-                "carry": sel.carry_from_last_month(owner, month) if can_edit else [],
+                # Carrying over needs a free place on this month's list.
+                "carry": sel.carry_from_last_month(owner, month)
+                if can_edit and data.free > 0
+                else [],
                 "last_month_label": svc.month_label(svc.shift_month(month, -1)),
                 "is_current": month == svc.this_month(),
                 "export_url": reverse("worklists:keywork_export")
