@@ -108,6 +108,8 @@ def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSum
     from lianxin.demo.party import build_party
     from lianxin.demo.points import build_points, open_accounts
     from lianxin.demo.register import build_register
+    from lianxin.demo.stars import build_stars
+    from lianxin.demo.worklists import build_worklists
     from lianxin.territory.divisions import import_prefix
     from lianxin.territory.models import Unit, UnitKind
 
@@ -186,6 +188,10 @@ def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSum
         evaluator=Actor.for_user(accounts.users["jiedao"]),
     )
 
+    _say(stdout, "生成孟州市“五星”支部创建（收入、规划、申报、公示、比武、考核）与三张清单…")
+    stars = build_stars(rng, today, county=county, street=street, users=accounts.users)
+    worklists = build_worklists(rng, today, stars)
+
     counts = {
         "units_imported": imported.total(),
         "grids": len(grids),
@@ -205,6 +211,8 @@ def _build(rng: random.Random, today: dt.date, stdout: TextIO | None) -> DemoSum
         "points_booked": points.booked,
         **points.counts,
         **{f"consultation_{k}": v for k, v in consultation.counts.items()},
+        **{f"stars_{k}": v for k, v in stars.counts.items()},
+        **{f"worklists_{k}": v for k, v in worklists.counts.items()},
     }
     # The bulk writes skipped the per-row audit; this one summary is also the "built" marker.
     audit_record(

@@ -20,6 +20,7 @@ from lianxin.demo import builder
 from lianxin.demo.tests.cases_checks import check_demo_requests
 from lianxin.demo.tests.consultation_checks import check_consultation_demo
 from lianxin.demo.tests.points_checks import check_points_demo
+from lianxin.demo.tests.stars_checks import check_stars_demo
 from lianxin.party.models import (
     Duty,
     HouseholdLink,
@@ -168,6 +169,7 @@ def test_demo_builds_a_believable_slice_once() -> None:
     check_demo_requests(summary)
     check_points_demo(summary)
     check_consultation_demo(summary)
+    check_stars_demo(summary)
 
 
 @pytest.mark.django_db
