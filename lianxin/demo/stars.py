@@ -12,8 +12,9 @@ Dates are relative to the build day: last year (Y-1) is complete — plans aside
 stars were declared in November, reviewed, published in December and awarded; this year (Y) has
 its quotas, plans, contests, monthly assessments, and declarations in every state, further along
 the later in the year the demo is built (early in the year nothing can have finished its notice
-yet, see `FULL_DAYS`). 迎秀社区 holds four stars from last year but has neither a plan nor a
-declaration this year: the browser story drafts them.
+yet, see `FULL_DAYS`). 迎秀社区 holds four stars from last year; this year it has no plan and one
+star so far (平安法治星, from an earlier notice of 大定街道): the browser story drafts the plan
+and declares the others.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ from lianxin.stars.models.declarations import DeclarationKind
 from lianxin.stars.services.catalog import catalog_ensure, settings_ensure
 from lianxin.territory.models import Unit, UnitKind
 
-HOME_CODE = "410883001002"  # 迎秀社区: no plan or declaration this year (the story drafts them)
+HOME_CODE = "410883001002"  # 迎秀社区: no plan this year, one star so far (the story does the rest)
+HOME_STAR = "safety"  # the star 迎秀 already holds this year
 # From this many days into the year the declarations' pipeline has room for every state
 # (plans first, then submission, two reviews and a five-day notice before an award).
 FULL_DAYS = 40
@@ -1352,8 +1354,20 @@ def build_this_year(
             ends = today + dt.timedelta(days=open_ends.pop(0) if open_ends else 3)
             starts = min(ends - dt.timedelta(days=days - 1), last)
             notices[t.pk] = notice_row(make, demo, t, year, n, starts, days, closed=False)
-    save_all(PublicNotice, list(notices.values()))
-    demo.add("notices", len(notices))
+    # 迎秀 already holds one star this year (平安法治星, from an earlier notice of its street),
+    # so the two the story's review passes take it to three stars.
+    home = next((v for v in demo.villages if v.is_home), None)
+    home_notice: PublicNotice | None = None
+    if home is not None and dy > FULL_DAYS + 2 * days:
+        n += 1
+        starts = clamp(
+            jan1 + dt.timedelta(days=dy // 2),
+            start + dt.timedelta(days=7),
+            today - dt.timedelta(days=days + 2),
+        )
+        home_notice = notice_row(make, demo, home.township, year, n, starts, days, closed=True)
+    save_all(PublicNotice, [*notices.values(), *([home_notice] if home_notice else [])])
+    demo.add("notices", len(notices) + (home_notice is not None))
 
     done_towns = [t for t in demo.townships if stages[t.pk] == "done"]
     specials: dict[str, int | None] = {
@@ -1450,6 +1464,17 @@ def build_this_year(
                 writer.award(p, award_day, withdrawn=gone)
             else:
                 writer.award(p, award_day)
+    if home is not None and home_notice is not None:
+        path = PRE_PATHS[wf.AWARDED]
+        end = home_notice.starts_on - dt.timedelta(days=2)
+        when = chain(rng, end, len(path), min(start, end))
+        created = at(clamp(when[0] - dt.timedelta(days=2), jan1, today), 9)
+        p = writer.new(home, year, cats[(year, home.unit_type)], HOME_STAR, created)
+        writer.run(p, path, when)
+        writer.run(p, ["published"], [home_notice.starts_on], notice=home_notice)
+        award_day = home_notice.ends_on + dt.timedelta(days=1)
+        writer.run(p, ["awarded"], [award_day], notice=home_notice)
+        writer.award(p, award_day)
     writer.write()
 
 
