@@ -24,7 +24,7 @@ def test_readme_opens_with_exactly_two_setup_commands() -> None:
     ]
     assert commands == [
         "pip install -e . && lianxin demo",
-        'pip install -e ".[dev]" && python -m pytest',
+        'pip install -e ".[dev]" && python -m pytest -n 2',
     ]
     # .ci/run runs the second command literally, taken from the README.
     assert 'pip install -e "\\.\\[dev\\]" && python -m pytest' in (ROOT / ".ci" / "run").read_text()
