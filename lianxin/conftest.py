@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Tests marked `sqlite_folder` run `lianxin` in subprocesses on a SQLite data folder, whatever
+# the suite's own database: they do the same work in the PostgreSQL suite, so they run once,
+# in the SQLite suite (CI runs both suites side by side; the duplicate cost minutes).
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="runs on a SQLite data folder: covered by the SQLite suite")
+    for item in items:
+        if item.get_closest_marker("sqlite_folder"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

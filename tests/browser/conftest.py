@@ -1,6 +1,7 @@
 """A real lianxin server on demo data, and headless Debian Chromium driven by Playwright.
 
-Run with `python -m pytest tests/browser` (.ci/run does); the main suite (`python -m pytest`)
+Run with `python -m pytest tests/browser` (.ci/run adds `-n 2 --dist loadgroup`: one worker
+per database); the main suite (`python -m pytest`)
 does not collect this folder. Chromium is Debian's (`/usr/bin/chromium`, or $LIANXIN_CHROMIUM);
 `playwright install` is never needed. Screenshots go to $LIANXIN_SCREENSHOTS (default: a
 `lianxin-screenshots` folder in the system temp folder).
@@ -193,63 +194,97 @@ def _serve(build: DemoBuild) -> Iterator[DemoServer]:
             proc.kill()
 
 
+class DemoBuilds:
+    """The demo builds of a test session, launched once each: all the wanted ones at once on
+    first use in a serial run; each on first use in a parallel run (`-n 2 --dist loadgroup`,
+    as .ci/run does), where every worker runs one database's tests (`pytest_collection_
+    modifyitems` below groups them) and so builds only its own server."""
+
+    def __init__(self, wanted: set[str], tmp: pytest.TempPathFactory, eager: bool) -> None:
+        self.wanted, self.tmp, self.eager = wanted, tmp, eager
+        self.builds: dict[str, DemoBuild] = {}
+        self.admin: object = None
+        self.pg_name = ""
+
+    def get(self, name: str) -> DemoBuild:
+        if name not in self.builds:
+            for each in sorted(self.wanted | {name}) if self.eager else [name]:
+                if each not in self.builds:
+                    self.builds[each] = self._launch(each)
+        return self.builds[name]
+
+    def _launch(self, name: str) -> DemoBuild:
+        if name == "demo_server":
+            return _launch_build(self.tmp.mktemp("browser-demo"))
+        import psycopg
+
+        self.pg_name = f"lianxin_browser_{uuid.uuid4().hex[:8]}"
+        try:
+            self.admin = admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
+        except psycopg.OperationalError as exc:
+            pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
+        admin.execute(f'CREATE DATABASE "{self.pg_name}"')
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + self.pg_name
+        return _launch_build(self.tmp.mktemp("browser-demo-pg"), url)
+
+    def close(self) -> None:
+        for build in self.builds.values():
+            if build.proc.poll() is None:
+                build.proc.kill()
+        if self.admin is not None:
+            self.admin.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')  # type: ignore[attr-defined]
+            self.admin.close()  # type: ignore[attr-defined]
+
+
+def _server_of(item: pytest.Item) -> set[str]:
+    """The demo servers a collected test uses."""
+    wanted = {
+        n for n in ("demo_server", "demo_server_pg") if n in getattr(item, "fixturenames", ())
+    }
+    # Tests parametrized over the database pick their server with getfixturevalue.
+    callspec = getattr(item, "callspec", None)
+    database = callspec.params.get("database") if callspec is not None else None
+    if database in SERVER_FOR:
+        wanted.add(SERVER_FOR[database])
+    return wanted
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # One group per server: a parallel run sends each group to one worker.
+    for item in items:
+        servers = _server_of(item)
+        if len(servers) == 1:
+            item.add_marker(pytest.mark.xdist_group(name=servers.pop()))
+
+
 @pytest.fixture(scope="session")
 def demo_builds(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, DemoBuild]]:
+) -> Iterator[DemoBuilds]:
     """Both demo builds start at once when the first demo server is wanted (each takes about
     a minute on one core; built one after the other they doubled the browser suite). Only
     the servers some collected test uses are built."""
     wanted: set[str] = set()
     for item in request.session.items:
-        wanted.update(
-            n for n in ("demo_server", "demo_server_pg") if n in getattr(item, "fixturenames", ())
-        )
-        # Tests parametrized over the database pick their server with getfixturevalue.
-        callspec = getattr(item, "callspec", None)
-        database = callspec.params.get("database") if callspec is not None else None
-        if database in SERVER_FOR:
-            wanted.add(SERVER_FOR[database])
-    builds: dict[str, DemoBuild] = {}
-    admin = None
-    pg_name = ""
+        wanted |= _server_of(item)
+    builds = DemoBuilds(wanted, tmp_path_factory, eager=not os.environ.get("PYTEST_XDIST_WORKER"))
     try:
-        if "demo_server_pg" in wanted:
-            import psycopg
-
-            pg_name = f"lianxin_browser_{uuid.uuid4().hex[:8]}"
-            try:
-                admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
-            except psycopg.OperationalError as exc:
-                pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
-            admin.execute(f'CREATE DATABASE "{pg_name}"')
-            url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + pg_name
-            builds["demo_server_pg"] = _launch_build(
-                tmp_path_factory.mktemp("browser-demo-pg"), url
-            )
-        if "demo_server" in wanted:
-            builds["demo_server"] = _launch_build(tmp_path_factory.mktemp("browser-demo"))
         yield builds
     finally:
-        for build in builds.values():
-            if build.proc.poll() is None:
-                build.proc.kill()
-        if admin is not None:
-            admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-            admin.close()
+        builds.close()
 
 
 @pytest.fixture(scope="session")
-def demo_server(demo_builds: dict[str, DemoBuild]) -> Iterator[DemoServer]:
+def demo_server(demo_builds: DemoBuilds) -> Iterator[DemoServer]:
     """The demo on SQLite (the embedded default)."""
-    yield from _serve(demo_builds["demo_server"])
+    yield from _serve(demo_builds.get("demo_server"))
 
 
 @pytest.fixture(scope="session")
-def demo_server_pg(demo_builds: dict[str, DemoBuild]) -> Iterator[DemoServer]:
+def demo_server_pg(demo_builds: DemoBuilds) -> Iterator[DemoServer]:
     """The demo on PostgreSQL (the production database), in a database of its own (dropped
     at the end of the session)."""
-    yield from _serve(demo_builds["demo_server_pg"])
+    yield from _serve(demo_builds.get("demo_server_pg"))
 
 
 @pytest.fixture(scope="session")

@@ -90,6 +90,7 @@ print(json.dumps(unit_figures(unit=w.village, date_from=MARCH[0], date_to=MARCH[
 """
 
 
+@pytest.mark.sqlite_folder
 def test_console_command_on_a_data_dir(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     assert run("migrate", "--data-dir", str(folder)).returncode == 0

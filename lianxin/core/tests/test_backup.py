@@ -5,6 +5,8 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from lianxin.core.tests.test_cli import run
 
 
@@ -21,6 +23,7 @@ def _count_units(data_dir: Path) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+@pytest.mark.sqlite_folder
 def test_backup_then_restore_into_an_empty_folder(tmp_path: Path) -> None:
     source, target = tmp_path / "a", tmp_path / "b"
     assert (
@@ -48,6 +51,7 @@ def test_backup_then_restore_into_an_empty_folder(tmp_path: Path) -> None:
     assert run("restore", str(archive), "--data-dir", str(target), "--force").returncode == 0
 
 
+@pytest.mark.sqlite_folder
 def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path) -> None:
     bogus = tmp_path / "x.tar.gz"
     with tarfile.open(bogus, "w:gz") as tar:

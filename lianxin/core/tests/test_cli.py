@@ -170,6 +170,7 @@ print("HOUSEHOLDS=%d CHECKED=%d PLAINTEXT=%d IDLIKE=%d" % (Household.objects.cou
 """
 
 
+@pytest.mark.sqlite_folder
 def test_every_subcommand_acts_on_the_same_data_dir(demo_dir: Path, tmp_path: Path) -> None:
     # From another working directory, `manage` sees the data `demo` built.
     probe = run("manage", "--data-dir", str(demo_dir), "shell", "-c", SHELL_PROBE, cwd=tmp_path)
@@ -187,12 +188,14 @@ def test_every_subcommand_acts_on_the_same_data_dir(demo_dir: Path, tmp_path: Pa
     assert "演示数据已存在" in again.stdout
 
 
+@pytest.mark.sqlite_folder
 def test_territory_import_names_an_uncovered_prefix(demo_dir: Path) -> None:
     result = run("territory", "import", "--prefix", "3101", "--data-dir", str(demo_dir))
     assert result.returncode == 2
     assert "3101" in result.stderr and "错误" in result.stderr
 
 
+@pytest.mark.sqlite_folder
 def test_two_demos_run_side_by_side(demo_dir: Path, tmp_path: Path) -> None:
     # The second copy gets its own data folder (a copy of the built one, to save the build).
     second = tmp_path / "second"

@@ -219,6 +219,7 @@ def redis_env() -> Iterator[dict[str, str]]:
     client.close()
 
 
+@pytest.mark.sqlite_folder
 def test_two_workers_share_one_redis_queue_and_run_each_job_once(
     redis_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -260,6 +261,7 @@ def test_two_workers_share_one_redis_queue_and_run_each_job_once(
     client.close()
 
 
+@pytest.mark.sqlite_folder
 def test_worker_runs_jobs_queued_in_the_data_dir_sqlite_queue(tmp_path: Path) -> None:
     env = _env()  # no REDIS_URL: the embedded default, queue.sqlite3 in the data folder
     data_dir = tmp_path / "data"

@@ -92,6 +92,23 @@ def check_stars_demo(demo: builder.DemoSummary, today: dt.date | None = None) ->
     assert 5 <= levels[5] <= 15 and per_unit[home.pk] == 4, levels
     for lvl in range(6):
         assert counts.get(f"stars_last_year_level_{lvl}", 0) == levels[lvl], lvl
+    # The figures other apps read agree with these rows.
+    from lianxin.stars.figures import unit_figures
+
+    figures = unit_figures(county, year - 1)
+    assert figures["branches"] == 289
+    assert figures["share_3plus"] == (
+        Decimal(sum(n for lvl, n in levels.items() if lvl >= 3)) / 289
+    ).quantize(wf.SHARE)
+    assert {r["level"]: r["achieved"] for r in figures["levels"]} == {
+        lvl: levels[lvl] for lvl in range(6)
+    }
+    assert sum(c["branches"] for c in figures["children"]) == 289
+    this_year = unit_figures(county, year)
+    assert (
+        this_year["declarations"]["total"]
+        == Declaration.objects.filter(year=year, unit__path__startswith=county.path).count()
+    )
     progress = StarAward.objects.filter(year=year - 1, kind="progress")
     assert progress.exists()
     assert not progress.exclude(amount=Decimal(50000)).exists()
