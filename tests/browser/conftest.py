@@ -1,8 +1,8 @@
 """A real lianxin server on demo data, and headless Debian Chromium driven by Playwright.
 
-Run with `python -m pytest tests/browser` (.ci/run adds `-n 2 --dist loadgroup`: one worker
-per database); the main suite (`python -m pytest`)
-does not collect this folder. Chromium is Debian's (`/usr/bin/chromium`, or $LIANXIN_CHROMIUM);
+Run with `python -m pytest tests/browser` (.ci/run does; `-n 2 --dist loadgroup` runs one
+worker per database, which measured no faster on a 4-core machine); the main suite
+(`python -m pytest`) does not collect this folder. Chromium is Debian's (`/usr/bin/chromium`, or $LIANXIN_CHROMIUM);
 `playwright install` is never needed. Screenshots go to $LIANXIN_SCREENSHOTS (default: a
 `lianxin-screenshots` folder in the system temp folder).
 """
