@@ -135,16 +135,31 @@ class DemoBuild:
 
     data_dir: Path
     database_url: str
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[bytes] | None  # None: built by tests/browser/prebuild.py
     log: Path
 
     def wait(self) -> None:
-        try:
-            code = self.proc.wait(timeout=900)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            pytest.fail("demo build timed out:\n" + self.log.read_text())
+        if self.proc is None:
+            code = int(_wait_for(self.data_dir / "build.rc", self.log))
+        else:
+            try:
+                code = self.proc.wait(timeout=900)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                pytest.fail("demo build timed out:\n" + self.log.read_text())
         assert code == 0, self.log.read_text()
+
+
+def _wait_for(path: Path, log: Path, timeout: float = 900) -> str:
+    """The text of a file another process writes when it is done (a prebuilt demo)."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"prebuilt demo not ready ({path}):\n" + (log.read_text() if log.exists() else "")
+            )
+        time.sleep(0.5)
+    return path.read_text().strip()
 
 
 def _launch_build(data_dir: Path, database_url: str = "") -> DemoBuild:
@@ -214,6 +229,9 @@ class DemoBuilds:
         return self.builds[name]
 
     def _launch(self, name: str) -> DemoBuild:
+        prebuilt = os.environ.get("LIANXIN_BROWSER_PREBUILT")
+        if prebuilt:
+            return self._prebuilt(Path(prebuilt), name)
         if name == "demo_server":
             return _launch_build(self.tmp.mktemp("browser-demo"))
         import psycopg
@@ -227,9 +245,22 @@ class DemoBuilds:
         url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + self.pg_name
         return _launch_build(self.tmp.mktemp("browser-demo-pg"), url)
 
+    def _prebuilt(self, folder: Path, name: str) -> DemoBuild:
+        """A demo tests/browser/prebuild.py builds (or has built) into `folder`."""
+        if name == "demo_server":
+            data = folder / "sqlite"
+            return DemoBuild(data_dir=data, database_url="", proc=None, log=data / "build.log")
+        import psycopg
+
+        data = folder / "pg"
+        self.pg_name = _wait_for(data / "database", data / "build.log")
+        self.admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + self.pg_name
+        return DemoBuild(data_dir=data, database_url=url, proc=None, log=data / "build.log")
+
     def close(self) -> None:
         for build in self.builds.values():
-            if build.proc.poll() is None:
+            if build.proc is not None and build.proc.poll() is None:
                 build.proc.kill()
         if self.admin is not None:
             self.admin.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')  # type: ignore[attr-defined]
