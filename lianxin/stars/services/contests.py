@@ -26,7 +26,6 @@ under a lock of the contest row, so none lands after the ranking.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -41,6 +40,7 @@ from lianxin.accounts.actor import Actor
 from lianxin.core import clock
 from lianxin.core.errors import Conflict, DomainError, PermissionDenied, clean_text
 from lianxin.stars import workflow as wf
+from lianxin.stars.evidence import clean_document
 from lianxin.stars.models import Contest, ContestEntry, ContestScore
 from lianxin.stars.models.contests import ContestRound
 from lianxin.stars.services.catalog import county_of, settings_ensure
@@ -49,7 +49,6 @@ from lianxin.territory.models import Unit, UnitKind
 Status = Contest.Status
 SCORE_MIN, SCORE_MAX = Decimal(0), Decimal(100)
 PLACES = Decimal("0.01")
-MAX_PDF_BYTES = 10 * 1024 * 1024
 # When each round may be held (month, day) — 思路 at the start of the year, 举措 before 七一,
 # 成效 in the last quarter (its final may slip into January of the next year). A date outside
 # is almost always a typing slip (the wrong year), so it is refused with the window named.
@@ -221,29 +220,14 @@ def material_file(upload: UploadedFile | None) -> tuple[ContentFile[bytes], str]
     saved as PDF, ≤ 10 MB) kept as is, or a photo re-encoded without EXIF."""
     if upload is None:
         return None
-    from lianxin.people.services import MAX_PHOTO_BYTES, clean_photo
-
-    original = (getattr(upload, "name", "") or "材料").rsplit("/", 1)[-1][-200:]
-    head = upload.read(5)
-    upload.seek(0)
-    if head == b"%PDF-":
-        if upload.size is not None and upload.size > MAX_PDF_BYTES:
-            raise DomainError(f"文件“{original}”超过10MB", field="material")
-        raw = upload.read()
-        if len(raw) > MAX_PDF_BYTES:
-            raise DomainError(f"文件“{original}”超过10MB", field="material")
-        return ContentFile(raw, name=f"{uuid.uuid4().hex}.pdf"), original
-    if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
-        raise DomainError(f"照片“{original}”超过5MB", field="material")
-    try:
-        photo = clean_photo(upload)
-    except DomainError as exc:
-        if "超过" in exc.message or "像素" in exc.message:
-            raise DomainError(exc.message, field="material") from exc
-        raise DomainError(
-            f"“{original}”不是PDF或照片：PPT请另存为PDF后上传", field="material"
-        ) from exc
-    return ContentFile(photo.content, name=f"{uuid.uuid4().hex}.{photo.extension}"), original
+    original = (getattr(upload, "name", "") or "材料").rsplit("/", 1)[-1][:200]
+    doc = clean_document(
+        upload,
+        field="material",
+        too_big=f"文件“{original}”超过10MB",
+        not_a_document=f"“{original}”不是PDF或照片：PPT请另存为PDF后上传",
+    )
+    return doc.content, original
 
 
 def is_pdf(entry: ContestEntry) -> bool:

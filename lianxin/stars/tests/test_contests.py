@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from lianxin.core.errors import Conflict, DomainError, PermissionDenied
 from lianxin.core.testing import make_unit
+from lianxin.stars.evidence import MAX_PDF_BYTES
 from lianxin.stars.models import Contest, ContestEntry, ContestScore, CreationSettings
 from lianxin.stars.selectors import contests as sel
 from lianxin.stars.services import contests as svc
@@ -197,7 +198,7 @@ def test_material_is_a_pdf_or_a_photo(world) -> None:  # noqa: ANN001
             actor=village, entry=entry, presenter="王", title="题", material=ppt
         )
     assert exc.value.field == "material" and "PDF" in exc.value.message
-    big = SimpleUploadedFile("大.pdf", b"%PDF-" + b"0" * (svc.MAX_PDF_BYTES + 1))
+    big = SimpleUploadedFile("大.pdf", b"%PDF-" + b"0" * (MAX_PDF_BYTES + 1))
     with pytest.raises(DomainError) as exc:
         svc.contest_entry_update(
             actor=village, entry=entry, presenter="王", title="题", material=big

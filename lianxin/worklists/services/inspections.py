@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +35,7 @@ from django.db.models import F
 from lianxin.accounts.actor import Actor
 from lianxin.core import clock
 from lianxin.core.errors import Conflict, DomainError, PermissionDenied, clean_text
+from lianxin.stars.evidence import clean_document
 from lianxin.territory.models import Unit, UnitKind
 from lianxin.worklists import workflow as wf
 from lianxin.worklists.models import (
@@ -49,7 +49,6 @@ Status = Rectification.Status
 Category = InspectionProblem.Category
 SYSTEM_LABEL = "系统"
 MAX_PROBLEMS = 30
-MAX_PDF_BYTES = 10 * 1024 * 1024
 # Suffixes dropped from the issuing unit's name in a notice number (大定街道 → 大定整改〔…〕).
 NAME_SUFFIXES = ("街道办事处", "人民政府", "办事处", "街道", "镇", "乡", "市", "县", "区")
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
@@ -327,25 +326,12 @@ def evidence_file(upload: UploadedFile | None) -> ContentFile[bytes] | None:
     if upload is None:
         return None
     name = getattr(upload, "name", "") or "文件"
-    head = upload.read(5)
-    upload.seek(0)
-    if head == b"%PDF-":
-        if upload.size is not None and upload.size > MAX_PDF_BYTES:
-            raise DomainError(f"文件“{name}”超过10MB", field="evidence")
-        raw = upload.read()
-        if len(raw) > MAX_PDF_BYTES:
-            raise DomainError(f"文件“{name}”超过10MB", field="evidence")
-        return ContentFile(raw, name=f"{uuid.uuid4().hex}.pdf")
-    from lianxin.people.services import clean_photo
-
-    try:
-        photo = clean_photo(upload)
-    except DomainError as exc:
-        raise DomainError(
-            f"文件“{name}”不是有效的图片或PDF" if "不是有效的图片" in exc.message else exc.message,
-            field="evidence",
-        ) from exc
-    return ContentFile(photo.content, name=f"{uuid.uuid4().hex}.{photo.extension}")
+    return clean_document(
+        upload,
+        field="evidence",
+        too_big=f"文件“{name}”超过10MB",
+        not_a_document=f"文件“{name}”不是有效的图片或PDF",
+    ).content
 
 
 @transaction.atomic
